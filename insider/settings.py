@@ -1,0 +1,104 @@
+"""Every setting the product reads, declared once as (name, default, help).
+
+The README's settings table is checked against this list by a test, so the two cannot drift.
+Settings are read from the environment when `load()` is called, never at import time.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from insider.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("INSIDER_DATA_DIR", "./data", "Where the embedded engine keeps its indexes, the API keys and the EDGAR checkpoints."),
+    Setting("OPENSEARCH_URL", None, "OpenSearch base URL (e.g. http://127.0.0.1:9200). Unset: the embedded tantivy engine is used."),
+    Setting("OPENSEARCH_INDEX_PREFIX", "insider", "Prefix of the OpenSearch index and alias names (`<prefix>-filings`, `<prefix>-transactions`)."),
+    Setting("INSIDER_NOW", None, "Pins \"now\" (ISO-8601, e.g. 2024-06-30T00:00:00Z) for every lookback window. Unset: the wall clock."),
+    Setting("EDGAR_BASE_URL", "https://www.sec.gov", "Where EDGAR is reached; tests point it at a local server."),
+    Setting("SEC_USER_AGENT", None, "Required by EDGAR fair-access rules for any command that talks to EDGAR: \"Company Name admin@example.com\"."),
+    Setting("EDGAR_MAX_RPS", "8", "Process-wide ceiling on EDGAR requests per second (SEC allows at most 10)."),
+    Setting("INSIDER_SECTOR_OVERRIDES", None, "Optional CSV (key,sector,industry) keyed by ticker or CIK that overrides the SIC-derived classification."),
+    Setting("INSIDER_AUTH", "on", "`off` disables API-key checks (local demos only); `on` requires a key made with `insider keys create`."),
+    Setting("INSIDER_MAX_FILE_BYTES", str(20 * 1024 * 1024), "Largest input file `insider ingest` accepts; larger ones are rejected."),
+    Setting("INSIDER_RATE_LIMIT", "6000/minute", "Per-key HTTP rate limit (flask-limiter syntax); 429 beyond it."),
+)
+
+
+def _env(name: str) -> str | None:
+    for s in SETTINGS:
+        if s.name == name:
+            value = os.environ.get(name)
+            return value if value not in (None, "") else s.default
+    raise KeyError(name)
+
+
+def parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigurationError(f"INSIDER_NOW={text!r} is not an ISO-8601 date-time") from exc
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    opensearch_url: str | None
+    opensearch_index_prefix: str
+    now: datetime | None
+    edgar_base_url: str
+    sec_user_agent: str | None
+    edgar_max_rps: float
+    sector_overrides: Path | None
+    auth_enabled: bool
+    max_file_bytes: int
+    rate_limit: str
+    extra: dict = field(default_factory=dict)
+
+    def clock(self) -> datetime:
+        """"Now" for lookbacks: pinned by INSIDER_NOW, else the wall clock (UTC)."""
+        return self.now or datetime.now(timezone.utc)
+
+    def require_user_agent(self) -> str:
+        if not self.sec_user_agent or "@" not in self.sec_user_agent:
+            raise ConfigurationError(
+                "SEC_USER_AGENT must be set to 'Company Name admin@example.com' before talking to "
+                "EDGAR (SEC fair-access rules require a declared User-Agent with a contact e-mail)"
+            )
+        return self.sec_user_agent
+
+
+def load() -> Settings:
+    now = _env("INSIDER_NOW")
+    overrides = _env("INSIDER_SECTOR_OVERRIDES")
+    try:
+        rps = float(_env("EDGAR_MAX_RPS"))
+        max_bytes = int(_env("INSIDER_MAX_FILE_BYTES"))
+    except ValueError as exc:
+        raise ConfigurationError(f"bad numeric setting: {exc}") from exc
+    if not 0 < rps <= 10:
+        raise ConfigurationError("EDGAR_MAX_RPS must be in (0, 10]: SEC allows at most 10 requests/s")
+    return Settings(
+        data_dir=Path(_env("INSIDER_DATA_DIR")),
+        opensearch_url=_env("OPENSEARCH_URL"),
+        opensearch_index_prefix=_env("OPENSEARCH_INDEX_PREFIX"),
+        now=parse_now(now) if now else None,
+        edgar_base_url=_env("EDGAR_BASE_URL").rstrip("/"),
+        sec_user_agent=_env("SEC_USER_AGENT"),
+        edgar_max_rps=rps,
+        sector_overrides=Path(overrides) if overrides else None,
+        auth_enabled=_env("INSIDER_AUTH").lower() not in ("off", "0", "false", "no"),
+        max_file_bytes=max_bytes,
+        rate_limit=_env("INSIDER_RATE_LIMIT"),
+    )

@@ -1,0 +1,47 @@
+"""The one text analyzer, defined here and mirrored exactly by both engines.
+
+Tokens are maximal runs of Unicode letters and digits, lower-cased; tokens of 40 bytes or more are
+dropped. tantivy gets it as a registered regex analyzer, OpenSearch as a pattern tokenizer with
+lowercase and length filters; the query translator uses `tokens()` so that a query term is
+analysed the same way the documents were.
+"""
+from __future__ import annotations
+
+import re
+
+ANALYZER_NAME = "insider_text"
+TOKEN_PATTERN = r"[\p{L}\p{N}]+"          # what tantivy's regex tokenizer keeps
+SPLIT_PATTERN = r"[^\p{L}\p{N}]+"          # what OpenSearch's pattern tokenizer splits on
+MAX_TOKEN_BYTES = 40                       # tantivy remove_long(40) drops len >= 40 bytes
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if len(t.encode()) < MAX_TOKEN_BYTES]
+
+
+def opensearch_analysis() -> dict:
+    """The `settings.analysis` block every OpenSearch index of ours carries."""
+    return {
+        "tokenizer": {"insider_tokenizer": {"type": "pattern", "pattern": SPLIT_PATTERN}},
+        "filter": {"insider_length": {"type": "length", "min": 1, "max": MAX_TOKEN_BYTES - 1}},
+        "analyzer": {
+            ANALYZER_NAME: {
+                "type": "custom",
+                "tokenizer": "insider_tokenizer",
+                "filter": ["lowercase", "insider_length"],
+            }
+        },
+    }
+
+
+def tantivy_analyzer():
+    import tantivy
+
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
+        .build()
+    )

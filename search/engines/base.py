@@ -1,0 +1,85 @@
+"""The one interface both engines implement. Everything above it is engine-agnostic; the
+conformance suite (tests/conformance) proves the two implementations answer alike."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from mappings import IndexSpec
+from search.query.ast import Node, SortKey
+
+MAX_RESULT_WINDOW = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int                 # exact number of matches, capped at MAX_RESULT_WINDOW
+    total_is_exact: bool       # False when more than MAX_RESULT_WINDOW documents match
+    documents: list[dict]      # the stored JSON documents, in sort order
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One atomic write: after it, every filing in it is visible with exactly its rows."""
+    filings: list[dict]                 # filing documents (sec-api JSON + extensions)
+    rows: list[dict]                    # transaction rows of those filings
+    row_updates: list[dict] = ()        # already-stored rows re-written (e.g. marked superseded)
+
+
+class Engine(ABC):
+    """Stores filings and transaction rows; answers searches and aggregations.
+
+    Sorting contract: the caller's keys, then the index key ascending as the final tie-breaker;
+    missing values sort last in both directions. Multi-valued and text fields are not sortable
+    (validated before the engine is called).
+    """
+
+    name: str
+
+    @abstractmethod
+    def ensure_ready(self) -> None:
+        """Create the indexes if missing; raise EngineUnavailable when the engine cannot be reached."""
+
+    @abstractmethod
+    def write(self, batch: Batch) -> None:
+        """Upsert the filings by accession number, replacing all their rows; atomic per batch."""
+
+    @abstractmethod
+    def known_accessions(self, accessions: Iterable[str]) -> set[str]:
+        """The accession numbers among `accessions` that are already stored."""
+
+    @abstractmethod
+    def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int) -> Page:
+        """One page of documents of `spec`'s index."""
+
+    @abstractmethod
+    def aggregate(self, spec: IndexSpec, query: Node, aggs: dict[str, Any]) -> dict[str, Any]:
+        """Aggregations in a small ES-style dialect, answered in one normalised shape so that
+        both engines return equal Python values.
+
+        Request (name -> aggregation; `aggs` nests under bucket aggregations):
+          {"terms": {"field": F, "size": N, "missing": KEY}, "aggs": {...}}   F a keyword field
+          {"date_histogram": {"field": F}, "aggs": {...}}                    one bucket per UTC day
+          {"sum" | "min" | "max": {"field": F}}                              F long/double/date
+          {"value_count": {"field": F}}
+        Result:
+          terms           {"buckets": [{"key": str, "doc_count": int, <sub-results>}]}
+                          exact counts, ordered by doc_count desc then key asc, at most N;
+                          documents without F land in bucket KEY when `missing` is given
+          date_histogram  {"buckets": [{"key": "YYYY-MM-DD", "doc_count": int, ...}]} ascending,
+                          days without documents omitted
+          sum             {"value": float}        0.0 over no documents
+          min / max       {"value": float | None} None over no documents; dates as epoch ms
+          value_count     {"value": int}
+        Raises BadRequest when the request would exceed the engine's bucket limit (65,000).
+        """
+
+    @abstractmethod
+    def reindex(self, transform) -> int:
+        """Build new indexes from the stored filings (`transform(filing) -> (filing, rows)`), swap
+        them in atomically while the old ones keep serving; a failure leaves the old ones."""
+
+    @abstractmethod
+    def close(self) -> None:
+        ...
