@@ -10,6 +10,7 @@ from insider.errors import InsiderError
 
 COMMAND_MODULES = (
     "indexer.commands",
+    "service.commands",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from mappings import IndexSpec
 from search.query.ast import Node, SortKey
@@ -74,6 +74,10 @@ class Engine(ABC):
           value_count     {"value": int}
         Raises BadRequest when the request would exceed the engine's bucket limit (65,000).
         """
+
+    @abstractmethod
+    def iter_filings(self) -> Iterator[dict]:
+        """Every stored filing document (any order); reindex and exports read through it."""
 
     @abstractmethod
     def reindex(self, transform) -> int:

@@ -1,0 +1,213 @@
+"""Sources in, batches out: parse (pure, in worker processes), then write atomic batches.
+
+Idempotent by accession number: a filing already stored counts as a duplicate and is not
+re-written (reindex rebuilds derived data). Amendments: an amendment that restates transactions
+supersedes its original's rows (docs/analytics.md); one that restates only holdings leaves them.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Callable, Iterable, Iterator
+
+from indexer import sectors
+from indexer.documents import link_key, transaction_rows
+from indexer.ownership import build_filing, parse_xml
+from indexer.submission import pseudo_accession, unwrap
+from insider.errors import RejectedInput
+from insider.settings import Settings
+from mappings.transactions import TRANSACTIONS
+from search.engines.base import Batch, Engine
+from search.query import ast
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str    # path or URL, used in messages
+    data: bytes  # raw bytes: ownership XML, complete submission .txt, .nc; optionally gzip
+
+
+@dataclass
+class IngestReport:
+    ingested: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    accessions: list[str] = field(default_factory=list)
+
+    def merge(self, other: "IngestReport") -> None:
+        self.ingested += other.ingested
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+        self.accessions.extend(other.accessions)
+
+
+def classify(filing: dict, sic: str | None, overrides: dict) -> dict:
+    issuer = filing["issuer"]
+    sector, industry = sectors.classify(sic, ticker=issuer.get("tradingSymbol"), cik=issuer.get("cik"),
+                                        overrides=overrides)
+    classification = {k: v for k, v in (("sic", sic), ("sector", sector), ("industry", industry)) if v}
+    if classification:
+        filing = {**filing, "classification": classification}
+        order = list(filing)
+        order.insert(order.index("issuer") + 1, order.pop(order.index("classification")))
+        filing = {k: filing[k] for k in order}
+    return filing
+
+
+def prepare(name: str, data: bytes, max_bytes: int, overrides: dict):
+    """bytes -> ("ok", filing, rows) or ("rejected", name, reason). Pure; runs in workers."""
+    try:
+        envelope = unwrap(data, name, max_bytes)
+        root = parse_xml(envelope.xml)
+        accession = envelope.accession_no or pseudo_accession(envelope.xml)
+        filing = build_filing(root, accession, envelope.filed_at)
+        filing = classify(filing, envelope.sic, overrides)
+        return "ok", filing, transaction_rows(filing)
+    except RejectedInput as exc:
+        return "rejected", name, exc.message
+    except Exception as exc:  # noqa: BLE001 - one bad file must never sink the batch
+        return "rejected", name, f"unexpected {type(exc).__name__}: {exc}"
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(max_bytes: int, overrides: dict) -> None:
+    _WORKER.update(max_bytes=max_bytes, overrides=overrides)
+
+
+def _prepare_in_worker(item: tuple[str, bytes]):
+    return prepare(item[0], item[1], _WORKER["max_bytes"], _WORKER["overrides"])
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class Ingestor:
+    def __init__(self, engine: Engine, settings: Settings, batch_size: int = 500, workers: int | None = None):
+        self.engine = engine
+        self.settings = settings
+        self.batch_size = batch_size
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self.overrides = sectors.load_overrides(settings.sector_overrides) if settings.sector_overrides else {}
+        engine.ensure_ready()
+
+    def ingest(self, sources: Iterable[Source], progress: Callable[[int], None] | None = None) -> IngestReport:
+        report = IngestReport()
+        items = ((s.name, s.data) for s in sources)
+        if self.workers > 1:
+            with ProcessPoolExecutor(self.workers, initializer=_init_worker,
+                                     initargs=(self.settings.max_file_bytes, self.overrides)) as pool:
+                for chunk in _chunks(items, self.batch_size):
+                    results = list(pool.map(_prepare_in_worker, chunk, chunksize=16))
+                    report.merge(self._write(results))
+                    if progress:
+                        progress(len(chunk))
+        else:
+            for chunk in _chunks(items, self.batch_size):
+                results = [prepare(n, d, self.settings.max_file_bytes, self.overrides) for n, d in chunk]
+                report.merge(self._write(results))
+                if progress:
+                    progress(len(chunk))
+        return report
+
+    def ingest_documents(self, filings: Iterable[dict], progress: Callable[[int], None] | None = None) -> IngestReport:
+        report = IngestReport()
+        for chunk in _chunks(filings, self.batch_size):
+            results = [("ok", f, transaction_rows(f)) for f in chunk]
+            report.merge(self._write(results))
+            if progress:
+                progress(len(chunk))
+        return report
+
+    def _write(self, results: list) -> IngestReport:
+        report = IngestReport()
+        fresh: dict[str, tuple[dict, list]] = {}
+        for result in results:
+            if result[0] == "rejected":
+                report.rejected.append((result[1], result[2]))
+            else:
+                _, filing, rows = result
+                if filing["accessionNo"] in fresh:
+                    report.duplicates += 1
+                fresh[filing["accessionNo"]] = (filing, rows)
+        known = self.engine.known_accessions(fresh)
+        report.duplicates += len(known)
+        for accession in known:
+            del fresh[accession]
+        if not fresh:
+            return report
+        filings, rows, updates = self._supersede(list(fresh.values()))
+        self.engine.write(Batch(filings=filings, rows=rows, row_updates=updates))
+        report.ingested += len(filings)
+        report.accessions.extend(f["accessionNo"] for f in filings)
+        return report
+
+    def _supersede(self, items: list[tuple[dict, list]]):
+        """Mark the rows that an amendment with transactions replaces, in either arrival order."""
+        restating = {rows[0]["link_key"] for f, rows in items
+                     if f["documentType"].endswith("/A") and rows and rows[0].get("link_key")}
+        originals = {rows[0]["link_key"] for f, rows in items
+                     if not f["documentType"].endswith("/A") and rows and rows[0].get("link_key")}
+        if originals:
+            restating |= self._amended_keys(originals)
+        filings, rows = [], []
+        for filing, filing_rows in items:
+            filings.append(filing)
+            for row in filing_rows:
+                if not row["is_amendment"] and row.get("link_key") in restating:
+                    row = {**row, "superseded": True}
+                rows.append(row)
+        updates = self._stored_originals(restating) if restating else []
+        return filings, rows, updates
+
+    def _amended_keys(self, keys: set[str]) -> set[str]:
+        query = ast.Bool(filter=(ast.Terms("link_key", tuple(sorted(keys))), ast.Term("is_amendment", True)))
+        result = self.engine.aggregate(TRANSACTIONS, query, {"k": {"terms": {"field": "link_key", "size": len(keys)}}})
+        return {b["key"] for b in result["k"]["buckets"]}
+
+    def _stored_originals(self, keys: set[str]) -> list[dict]:
+        query = ast.Bool(filter=(ast.Terms("link_key", tuple(sorted(keys))), ast.Term("is_amendment", False),
+                                 ast.Term("superseded", False)))
+        page = self.engine.search(TRANSACTIONS, query, [], 0, 10_000)
+        return [{**row, "superseded": True} for row in page.documents]
+
+
+def open_engine(settings: Settings) -> Engine:
+    if settings.opensearch_url:
+        from search.engines.opensearch import OpenSearchEngine
+
+        return OpenSearchEngine(settings.opensearch_url, prefix=settings.opensearch_index_prefix)
+    from search.engines.tantivy_engine import TantivyEngine
+
+    return TantivyEngine(settings.data_dir)
+
+
+def open_ingestor(settings: Settings, **kwargs) -> Ingestor:
+    return Ingestor(open_engine(settings), settings, **kwargs)
+
+
+def rebuild(engine: Engine, settings: Settings) -> int:
+    """`insider reindex`: re-derive every filing's classification and rows into new indexes that
+    replace the old ones atomically. Two passes: first the amendments that restate transactions,
+    then every filing with its rows marked accordingly."""
+    overrides = sectors.load_overrides(settings.sector_overrides) if settings.sector_overrides else {}
+    restating = set()
+    for filing in engine.iter_filings():
+        if filing["documentType"].endswith("/A") and any(
+                (filing.get(t) or {}).get("transactions") for t in ("nonDerivativeTable", "derivativeTable")):
+            restating.add(link_key(filing))
+
+    def transform(filing: dict):
+        sic = (filing.get("classification") or {}).get("sic")
+        refreshed = classify({k: v for k, v in filing.items() if k != "classification"}, sic, overrides)
+        rows = transaction_rows(refreshed)
+        return refreshed, [{**r, "superseded": True} if not r["is_amendment"] and r.get("link_key") in restating
+                           else r for r in rows]
+
+    return engine.reindex(transform)

@@ -1,0 +1,506 @@
+"""The embedded engine: tantivy in a directory on disk (INSIDER_DATA_DIR/index).
+
+Both document kinds (filings and transaction rows) live in ONE tantivy index, told apart by the
+`_kind` field, so that a batch is a single commit: a crash can never expose a filing without its
+rows. `reindex` builds a new generation directory and swaps the `CURRENT` pointer atomically;
+readers in other processes notice the pointer change and reopen.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import orjson
+import tantivy
+
+from insider.errors import BadRequest, EngineUnavailable
+from mappings import Field, IndexSpec
+from mappings.filings import FILINGS
+from mappings.flatten import flatten
+from mappings.transactions import TRANSACTIONS
+from search.analysis import ANALYZER_NAME, tantivy_analyzer
+from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page
+from search.query import ast
+from search.query.ast import Node, SortKey
+
+KIND = "_kind"
+SOURCE = "_source"
+PRESENT = "_present"
+SPECS = (FILINGS, TRANSACTIONS)
+BUCKET_LIMIT = 65_000
+WRITER_HEAP = 256_000_000
+
+_FAST_TYPES = {
+    "date": tantivy.FieldType.Date, "datetime": tantivy.FieldType.Date,
+    "long": tantivy.FieldType.Integer, "double": tantivy.FieldType.Float,
+    "boolean": tantivy.FieldType.Boolean, "keyword": tantivy.FieldType.Str,
+}
+
+
+def _all_fields() -> dict[str, Field]:
+    fields: dict[str, Field] = {}
+    for spec in SPECS:
+        for f in spec.fields:
+            known = fields.get(f.path)
+            assert known is None or known.type == f.type, f"{f.path} typed differently in two indexes"
+            fields[f.path] = f
+    return fields
+
+
+FIELDS = _all_fields()
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field(KIND, fast=True, tokenizer_name="raw")
+    sb.add_bytes_field(SOURCE, stored=True)
+    sb.add_text_field(PRESENT, tokenizer_name="raw", index_option="basic")
+    keys = {spec.key for spec in SPECS}
+    for f in FIELDS.values():
+        if f.type == "keyword":
+            sb.add_text_field(f.path, stored=f.path in keys, fast=True, tokenizer_name="raw")
+        elif f.type == "text":
+            sb.add_text_field(f.path, tokenizer_name=ANALYZER_NAME, index_option="position")
+        elif f.type in ("date", "datetime"):
+            sb.add_date_field(f.path, indexed=True, fast=True)
+        elif f.type == "long":
+            sb.add_integer_field(f.path, indexed=True, fast=True)
+        elif f.type == "double":
+            sb.add_float_field(f.path, indexed=True, fast=True)
+        else:
+            sb.add_boolean_field(f.path, indexed=True, fast=True)
+    return sb.build()
+
+
+# --- values ---------------------------------------------------------------------------------
+
+def to_datetime(value) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = str(value)
+    if len(text) == 10:
+        return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), tzinfo=timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def _convert(field: Field, value):
+    t = field.type
+    if t in ("date", "datetime"):
+        return to_datetime(value)
+    if t == "long":
+        return int(value)
+    if t == "double":
+        return float(value)
+    if t == "boolean":
+        return bool(value)
+    return str(value)
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def to_document(spec: IndexSpec, document: dict, schema: tantivy.Schema) -> tantivy.Document:
+    flat = flatten(spec, document)
+    values: dict[str, list] = {KIND: [spec.name], SOURCE: [orjson.dumps(document)]}
+    present: set[str] = set()
+    for path, items in flat.items():
+        field = FIELDS[path]
+        values[path] = [_convert(field, v) for v in items]
+        present.update(_prefixes(path))
+    values[PRESENT] = sorted(present)
+    return tantivy.Document.from_dict(values, schema)
+
+
+# --- query translation (AST -> tantivy.Query) -----------------------------------------------
+
+def _regex_escape(text: str) -> str:
+    return "".join("\\" + c if c in ".+*?()|[]{}^$\\#&~<>\"@" else c for c in text)
+
+
+def wildcard_to_regex(pattern: str) -> str:
+    out = []
+    for c in pattern:
+        out.append(".*" if c == "*" else "." if c == "?" else _regex_escape(c))
+    return "".join(out)
+
+
+class Translator:
+    def __init__(self, schema: tantivy.Schema):
+        self.schema = schema
+
+    def __call__(self, node: Node) -> tantivy.Query:
+        return getattr(self, "_" + type(node).__name__)(node)
+
+    def _MatchAll(self, node):
+        return tantivy.Query.all_query()
+
+    def _MatchNone(self, node):
+        return tantivy.Query.empty_query()
+
+    def _value(self, field: str, value):
+        return _convert(FIELDS[field], value)
+
+    def _Term(self, node: ast.Term):
+        f = FIELDS[node.field]
+        if f.type in ("date", "datetime"):
+            v = to_datetime(node.value)
+            return tantivy.Query.range_query(self.schema, node.field, tantivy.FieldType.Date, v, v, True, True)
+        if f.type == "double":
+            v = float(node.value)
+            return tantivy.Query.range_query(self.schema, node.field, tantivy.FieldType.Float, v, v, True, True)
+        return tantivy.Query.term_query(self.schema, node.field, self._value(node.field, node.value))
+
+    def _Terms(self, node: ast.Terms):
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, self._Term(ast.Term(node.field, v))) for v in node.values])
+
+    def _Phrase(self, node: ast.Phrase):
+        if len(node.tokens) == 1:
+            return tantivy.Query.term_query(self.schema, node.field, node.tokens[0])
+        return tantivy.Query.phrase_query(self.schema, node.field, list(node.tokens), slop=node.slop)
+
+    def _Range(self, node: ast.Range):
+        f = FIELDS[node.field]
+        lower = node.gte if node.gte is not None else node.gt
+        upper = node.lte if node.lte is not None else node.lt
+        return tantivy.Query.range_query(
+            self.schema, node.field, _FAST_TYPES[f.type],
+            self._value(node.field, lower) if lower is not None else None,
+            self._value(node.field, upper) if upper is not None else None,
+            include_lower=node.gt is None, include_upper=node.lt is None,
+        )
+
+    def _Wildcard(self, node: ast.Wildcard):
+        return tantivy.Query.regex_query(self.schema, node.field, wildcard_to_regex(node.pattern))
+
+    def _Regex(self, node: ast.Regex):
+        return tantivy.Query.regex_query(self.schema, node.field, node.pattern)
+
+    def _Fuzzy(self, node: ast.Fuzzy):
+        return tantivy.Query.fuzzy_term_query(self.schema, node.field, node.term, distance=node.distance,
+                                              transposition_cost_one=True)
+
+    def _Exists(self, node: ast.Exists):
+        return tantivy.Query.term_query(self.schema, PRESENT, node.field)
+
+    def _Bool(self, node: ast.Bool):
+        clauses = [(tantivy.Occur.Must, self(q)) for q in node.must + node.filter]
+        clauses += [(tantivy.Occur.Should, self(q)) for q in node.should]
+        clauses += [(tantivy.Occur.MustNot, self(q)) for q in node.must_not]
+        if node.must_not and not (node.must or node.filter or node.should):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _Boost(self, node: ast.Boost):
+        return tantivy.Query.boost_query(self(node.query), node.boost)
+
+
+# --- aggregation dialect -> tantivy, and results back to the normal form ---------------------
+
+def _agg_request(aggs: dict) -> dict:
+    out = {}
+    for name, spec in aggs.items():
+        kind = next(k for k in spec if k != "aggs")
+        body = dict(spec[kind])
+        if kind == "terms":
+            size = body.get("size", 10)
+            body = {"field": body["field"], "size": size, "segment_size": BUCKET_LIMIT,
+                    **({"missing": body["missing"]} if "missing" in body else {})}
+        elif kind == "date_histogram":
+            body = {"field": body["field"], "fixed_interval": "1d", "min_doc_count": 1}
+        translated = {kind: body}
+        if "aggs" in spec:
+            translated["aggs"] = _agg_request(spec["aggs"])
+        out[name] = translated
+    return out
+
+
+def _agg_result(aggs: dict, raw: dict) -> dict:
+    out = {}
+    for name, spec in aggs.items():
+        kind = next(k for k in spec if k != "aggs")
+        res = raw.get(name, {})
+        field = FIELDS[spec[kind]["field"]]
+        if kind in ("terms", "date_histogram"):
+            buckets = []
+            for b in res.get("buckets", []):
+                if kind == "terms":
+                    key = b.get("key_as_string", b["key"]) if field.type == "boolean" else b["key"]
+                    key = str(key)
+                else:
+                    key = datetime.fromtimestamp(b["key"] / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+                bucket = {"key": key, "doc_count": int(b["doc_count"])}
+                if "aggs" in spec:
+                    bucket.update(_agg_result(spec["aggs"], b))
+                buckets.append(bucket)
+            if kind == "terms":
+                buckets.sort(key=lambda b: (-b["doc_count"], b["key"]))
+                buckets = buckets[: spec[kind].get("size", 10)]
+            out[name] = {"buckets": buckets}
+        elif kind == "value_count":
+            out[name] = {"value": int(res.get("value") or 0)}
+        elif kind == "sum":
+            out[name] = {"value": float(res.get("value") or 0.0)}
+        else:
+            value = res.get("value")
+            if value is not None and field.type in ("date", "datetime"):
+                value = value / 1_000_000  # tantivy reports dates in ns; the contract is epoch ms
+            out[name] = {"value": None if value is None else float(value)}
+    return out
+
+
+def count_buckets(aggs: dict) -> int:
+    total = 0
+    for spec in aggs.values():
+        kind = next(k for k in spec if k != "aggs")
+        if kind == "terms":
+            total += spec[kind].get("size", 10) * (1 + count_buckets(spec.get("aggs", {})))
+    return total
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+class TantivyEngine(Engine):
+    name = "tantivy"
+
+    def __init__(self, data_dir: Path):
+        self.root = Path(data_dir) / "index"
+        self.schema = build_schema()
+        self.translate = Translator(self.schema)
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._generation: str | None = None
+        self._writer = None
+
+    # -- opening and generations --
+
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def _read_pointer(self) -> str | None:
+        try:
+            return self._pointer().read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _open(self, generation: str) -> tantivy.Index:
+        path = self.root / generation
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            raise EngineUnavailable(f"cannot open the index at {path}: {exc}") from exc
+        index.register_tokenizer(ANALYZER_NAME, tantivy_analyzer())
+        return index
+
+    def _swap_pointer(self, generation: str) -> None:
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(generation)
+        os.replace(tmp, self._pointer())
+
+    def ensure_ready(self) -> None:
+        with self._lock:
+            self.root.mkdir(parents=True, exist_ok=True)
+            generation = self._read_pointer()
+            if generation is None:
+                generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+                self._open(generation)
+                self._swap_pointer(generation)
+            self._current()
+
+    def _current(self) -> tantivy.Index:
+        """The index of the current generation, reopened when another process swapped it."""
+        with self._lock:
+            generation = self._read_pointer()
+            if generation is None:
+                raise EngineUnavailable(f"no index under {self.root}: run `insider ingest` first")
+            if generation != self._generation:
+                if self._writer is not None:
+                    self._writer = None
+                self._index = self._open(generation)
+                self._generation = generation
+            return self._index
+
+    def _searcher(self) -> tantivy.Searcher:
+        index = self._current()
+        index.reload()
+        return index.searcher()
+
+    def _kind_query(self, spec: IndexSpec, query: Node) -> tantivy.Query:
+        kind = tantivy.Query.term_query(self.schema, KIND, spec.name)
+        if isinstance(query, ast.MatchAll):
+            return kind
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, kind), (tantivy.Occur.Must, self.translate(query))])
+
+    # -- writing --
+
+    def _get_writer(self):
+        index = self._current()
+        if self._writer is None:
+            try:
+                self._writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
+            except ValueError as exc:
+                raise EngineUnavailable(f"the index is locked by another writer: {exc}") from exc
+        return self._writer
+
+    def write(self, batch: Batch) -> None:
+        with self._lock:
+            writer = self._get_writer()
+            self._add(writer, batch)
+            writer.commit()
+            self._current().reload()
+
+    def _add(self, writer, batch: Batch) -> None:
+        schema = self.schema
+        for filing in batch.filings:
+            accession = filing["accessionNo"]
+            writer.delete_documents_by_term(FILINGS.key, accession)
+            writer.delete_documents_by_term("accession_no", accession)
+            writer.add_document(to_document(FILINGS, filing, schema))
+        for row in batch.row_updates:
+            writer.delete_documents_by_term(TRANSACTIONS.key, row["id"])
+        for row in list(batch.rows) + list(batch.row_updates):
+            writer.add_document(to_document(TRANSACTIONS, row, schema))
+
+    def known_accessions(self, accessions: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(accessions))
+        if not wanted:
+            return set()
+        searcher = self._searcher()
+        query = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, KIND, FILINGS.name)),
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, FILINGS.key, wanted)),
+        ])
+        hits = searcher.search(query, limit=len(wanted), count=False).hits
+        return {searcher.doc(addr).get_first(FILINGS.key) for _, addr in hits}
+
+    # -- searching --
+
+    def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int) -> Page:
+        searcher = self._searcher()
+        q = self._kind_query(spec, query)
+        total = searcher.search(q, limit=0, count=True).count
+        need = min(offset + size, MAX_RESULT_WINDOW)
+        keys = list(sort) + [SortKey(spec.key)]
+        addresses = self._top(searcher, q, keys, need)[offset:need] if need > offset else []
+        documents = [orjson.loads(searcher.doc(a).get_first(SOURCE)) for a in addresses]
+        return Page(total=min(total, MAX_RESULT_WINDOW), total_is_exact=total <= MAX_RESULT_WINDOW,
+                    documents=documents)
+
+    def _equal(self, field: str, value) -> tantivy.Query:
+        f = FIELDS[field]
+        if f.type in ("date", "datetime"):
+            v = datetime.fromtimestamp(value / 1e9, tz=timezone.utc)
+            return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Date, v, v, True, True)
+        if f.type == "double":
+            return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Float, value, value, True, True)
+        return tantivy.Query.term_query(self.schema, field, value)
+
+    def _top(self, searcher, query, keys: list[SortKey], need: int) -> list:
+        """The first `need` documents ordered by `keys`, missing values last.
+
+        tantivy orders by one fast field and breaks ties by doc address; so take the top `need`
+        by the first key, keep the documents whose value is settled, and order each group of
+        equal values by the remaining keys recursively. Only the last group can reach past `need`;
+        the final key is unique, so the recursion ends there.
+        """
+        if need <= 0:
+            return []
+        key, rest = keys[0], keys[1:]
+        order = tantivy.Order.Desc if key.descending else tantivy.Order.Asc
+        if not rest:
+            return [a for _, a in searcher.search(query, limit=need, order_by_field=key.field, order=order,
+                                                  count=False).hits]
+        has_key = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, query),
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, PRESENT, key.field)),
+        ])
+        hits = searcher.search(has_key, limit=need, order_by_field=key.field, order=order, count=False).hits
+        result: list = []
+        i = 0
+        while i < len(hits):
+            j = i
+            while j < len(hits) and hits[j][0] == hits[i][0]:
+                j += 1
+            if j - i == 1 and j < len(hits):
+                result.append(hits[i][1])
+            else:
+                group = tantivy.Query.boolean_query([
+                    (tantivy.Occur.Must, has_key),
+                    (tantivy.Occur.Must, self._equal(key.field, hits[i][0])),
+                ])
+                result.extend(self._top(searcher, group, rest, need - len(result)))
+            i = j
+        if len(hits) < need:
+            missing = tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, query),
+                (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, PRESENT, key.field)),
+            ])
+            result.extend(self._top(searcher, missing, rest, need - len(result)))
+        return result[:need]
+
+    def aggregate(self, spec: IndexSpec, query: Node, aggs: dict[str, Any]) -> dict[str, Any]:
+        if count_buckets(aggs) > BUCKET_LIMIT * 100:
+            raise BadRequest("aggregation asks for too many buckets")
+        searcher = self._searcher()
+        try:
+            raw = searcher.aggregate(self._kind_query(spec, query), _agg_request(aggs))
+        except ValueError as exc:
+            if "bucket limit" in str(exc):
+                raise BadRequest(f"aggregation exceeds the {BUCKET_LIMIT}-bucket limit") from exc
+            raise
+        return _agg_result(aggs, raw)
+
+    # -- reindex --
+
+    def iter_filings(self):
+        searcher = self._searcher()
+        q = tantivy.Query.term_query(self.schema, KIND, FILINGS.name)
+        total = searcher.search(q, limit=0, count=True).count
+        hits = searcher.search(q, limit=max(total, 1), count=False).hits if total else []
+        for _, addr in hits:
+            yield orjson.loads(searcher.doc(addr).get_first(SOURCE))
+
+    def reindex(self, transform) -> int:
+        with self._lock:
+            old = self._read_pointer()
+            generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+            new_index = self._open(generation)
+            count = 0
+            try:
+                writer = new_index.writer(heap_size=WRITER_HEAP, num_threads=2)
+                pending = Batch(filings=[], rows=[])
+                for filing in self.iter_filings():
+                    new_filing, rows = transform(filing)
+                    pending.filings.append(new_filing)
+                    pending.rows.extend(rows)
+                    count += 1
+                    if len(pending.filings) >= 1000:
+                        self._add(writer, pending)
+                        pending = Batch(filings=[], rows=[])
+                self._add(writer, pending)
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                shutil.rmtree(self.root / generation, ignore_errors=True)
+                raise
+            self._writer = None
+            self._swap_pointer(generation)
+            self._current()
+            if old and old != generation:
+                shutil.rmtree(self.root / old, ignore_errors=True)
+            return count
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.wait_merging_threads()
+            self._writer = None
+            self._index = None
+            self._generation = None

@@ -1,0 +1,91 @@
+"""The Flask application: one route table (blueprints), one error handler, auth, request ids."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, g, request
+from flask_limiter import Limiter
+from flask_smorest import Api
+
+from insider import settings as settings_module
+from insider.errors import Unauthorized
+from insider.settings import Settings
+from service import errors
+from service.keys import KeyStore
+
+PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "health", "static"}
+
+
+def _presented_key() -> str | None:
+    header = request.headers.get("Authorization", "").strip()
+    if header.lower().startswith("bearer "):
+        header = header[7:].strip()
+    return header or request.args.get("token") or request.args.get("api_Token") or None
+
+
+def create_app(settings: Settings | None = None, engine=None) -> Flask:
+    settings = settings or settings_module.load()
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Insider trading data API",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization"},
+                "token": {"type": "apiKey", "in": "query", "name": "token"},
+            }},
+            "security": [{"apiKey": []}, {"token": []}],
+        },
+    )
+    app.extensions["insider.settings"] = settings
+    app.extensions["insider.keys"] = KeyStore(settings.data_dir)
+    if engine is not None:
+        app.extensions["insider.engine"] = engine
+
+    api = Api(app)
+    errors.register(app)
+    limiter = Limiter(key_func=lambda: getattr(g, "api_key_name", None) or request.remote_addr,
+                      app=app, default_limits=[settings.rate_limit], storage_uri="memory://",
+                      headers_enabled=True)
+    limiter.exempt(health)
+
+    @app.before_request
+    def _identify():
+        g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+        if request.endpoint in PUBLIC_ENDPOINTS or not settings.auth_enabled:
+            return None
+        key = _presented_key()
+        if not key:
+            raise Unauthorized("an API key is required: `Authorization: KEY` header or `?token=KEY`")
+        name = app.extensions["insider.keys"].identify(key)
+        if name is None:
+            raise Unauthorized("the API key is not valid (unknown or revoked)")
+        g.api_key_name = name
+        return None
+
+    @app.after_request
+    def _stamp(response):
+        response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        return response
+
+    app.add_url_rule("/health", "health", health)
+
+    from service.insider_trading.routes import blp as insider_trading
+    from service.analytics.routes import blp as analytics
+
+    api.register_blueprint(insider_trading)
+    api.register_blueprint(analytics)
+    return app
+
+
+def health():
+    from service.engine import current_engine
+
+    engine = current_engine()
+    engine.ensure_ready()
+    return {"status": "ok", "engine": engine.name}

@@ -1,0 +1,24 @@
+import orjson
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from search.filings import SearchParams, search_filings
+from service.engine import current_engine
+from service.insider_trading.schemas import SearchRequestSchema, SearchResponseSchema
+
+blp = Blueprint("insider-trading", __name__, description="sec-api compatible Lucene search over Form 3/4/5 filings")
+
+
+@blp.route("/insider-trading")
+class InsiderTrading(MethodView):
+    @blp.arguments(SearchRequestSchema)
+    @blp.response(200, SearchResponseSchema)
+    def post(self, body):
+        """Search filings with a Lucene query
+
+        Returns one item per filing, sorted by `filedAt` descending unless `sort` says otherwise.
+        """
+        params = SearchParams.from_raw(body["query"], body["from_"], body["size"], body["sort"])
+        result = search_filings(current_engine(), params)
+        return Response(orjson.dumps(result), mimetype="application/json")
