@@ -1,0 +1,128 @@
+"""The polite client against a local EDGAR that misbehaves the way the real one does."""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from indexer.edgar.client import EdgarClient, retry_after_seconds
+from indexer.edgar.limiter import RateLimiter
+from insider.errors import ConfigurationError, EdgarError
+from tests.indexer.edgar.conftest import MAX_RPS, USER_AGENT
+from tests.indexer.edgar.fake_edgar import Fault, http_date, max_in_any_window
+
+
+@pytest.fixture
+def filing(catalog):
+    return catalog["0001209191-21-044246"]
+
+
+@pytest.fixture
+def path(filing):
+    return f"Archives/edgar/data/{filing.ciks[-1]}/{filing.accession}.txt"
+
+
+def client_for(settings, **kwargs):
+    kwargs.setdefault("backoff", 0.05)
+    return EdgarClient(settings, **kwargs)
+
+
+def test_every_request_declares_the_user_agent_and_asks_for_gzip(edgar, settings, filing, path):
+    with client_for(settings) as client:
+        body = client.get(path)
+    assert body == filing.path.read_bytes()
+    assert [(h.user_agent, "gzip" in h.accept_encoding) for h in edgar.hits] == [(USER_AGENT, True)]
+
+
+@pytest.mark.parametrize("agent", [None, "", "no contact address"])
+def test_refuses_to_start_without_a_declared_user_agent(settings, agent):
+    with pytest.raises(ConfigurationError, match="SEC_USER_AGENT"):
+        EdgarClient(replace(settings, sec_user_agent=agent))
+
+
+def test_429_waits_as_long_as_retry_after_says(edgar, settings, filing, path):
+    edgar.inject(f"/{path}", Fault("status", 429, {"Retry-After": "1"}))
+    with client_for(settings) as client:
+        assert client.get(path) == filing.path.read_bytes()
+    first, second = (h.at for h in edgar.hits)
+    assert second - first >= 1.0
+
+
+def test_retry_after_as_an_http_date_is_honoured(edgar, settings, filing, path):
+    edgar.inject(f"/{path}", Fault("status", 503, {"Retry-After": http_date(2)}))
+    with client_for(settings) as client:
+        assert client.get(path) == filing.path.read_bytes()
+    first, second = (h.at for h in edgar.hits)
+    # HTTP dates have whole-second resolution: "in 2 s" can mean anything above 1 s.
+    assert second - first >= 1.0
+
+
+def test_a_429_holds_back_every_request_of_the_process(edgar, settings, path):
+    edgar.inject(f"/{path}", Fault("status", 429, {"Retry-After": "1"}))
+    with client_for(settings, limiter=RateLimiter(MAX_RPS)) as client:
+        client.get_many([path] * 4)
+    refused, *others = (h.at for h in edgar.hits)
+    assert len(others) == 4
+    assert all(at >= refused + 1.0 for at in others)
+
+
+def test_a_burst_of_503_is_outlived(edgar, settings, filing, path):
+    edgar.inject(f"/{path}", *[Fault("status", 503)] * 4)
+    with client_for(settings) as client:
+        assert client.get(path) == filing.path.read_bytes()
+    assert len(edgar.hits) == 5
+
+
+def test_a_response_slower_than_the_timeout_is_asked_again(edgar, settings, filing, path):
+    edgar.inject(f"/{path}", Fault("slow", seconds=1.5))
+    with client_for(settings, timeout=0.5) as client:
+        assert client.get(path) == filing.path.read_bytes()
+    assert len(edgar.hits) == 2
+
+
+def test_a_body_cut_short_of_its_content_length_is_fetched_again(edgar, settings, filing, path):
+    edgar.inject(f"/{path}", Fault("truncate"), Fault("truncate"))
+    with client_for(settings) as client:
+        assert client.get(path) == filing.path.read_bytes()
+    assert len(edgar.hits) == 3
+
+
+def test_gives_up_with_an_edgar_error_after_bounded_attempts(edgar, settings, path):
+    edgar.inject(f"/{path}", *[Fault("status", 500)] * 10)
+    with client_for(settings, attempts=3) as client, pytest.raises(EdgarError, match="gave up after 3 attempts"):
+        client.get(path)
+    assert len(edgar.hits) == 3
+
+
+def test_not_found_is_not_retried(edgar, settings):
+    with client_for(settings) as client:
+        assert client.get("Archives/edgar/daily-index/2021/QTR3/master.20210704.idx", missing_ok=True) is None
+        with pytest.raises(EdgarError, match="HTTP 404"):
+            client.get("Archives/nothing-here.txt")
+    assert len(edgar.hits) == 2
+
+
+def test_403_explains_what_edgar_wants(edgar, settings, path):
+    edgar.inject(f"/{path}", Fault("status", 403))
+    with client_for(settings) as client, pytest.raises(EdgarError, match="User-Agent"):
+        client.get(path)
+
+
+def test_concurrent_requests_never_exceed_the_rate_limit(edgar, settings, path):
+    started = time.monotonic()
+    with client_for(settings, limiter=RateLimiter(MAX_RPS)) as client:
+        client.get_many([path] * 25)
+    assert time.monotonic() - started >= 24 / MAX_RPS
+    assert max_in_any_window([h.at for h in edgar.hits]) <= MAX_RPS
+
+
+def test_retry_after_parsing():
+    now = time.time()
+    from datetime import datetime, timezone
+
+    moment = datetime.fromtimestamp(now, timezone.utc)
+    assert retry_after_seconds("120", moment) == 120
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", moment) == 0
+    assert retry_after_seconds("soon", moment) is None
+    assert retry_after_seconds(None, moment) is None
