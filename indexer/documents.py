@@ -38,15 +38,15 @@ def link_key(filing: dict) -> str | None:
     return f"{filing['issuer']['cik']}|{owners}|{doc_type.removesuffix('/A')}|{day}"
 
 
-def _relationship(owners: list[dict]) -> dict:
+def _relationship(owners: list[dict], remarks: str | None) -> dict:
     """A joint filing's rows carry the union of its owners' relationships and the most senior
-    officer title among them."""
+    officer role among them (derive.ROLES is ordered most senior first)."""
     rels = [o.get("relationship") or {} for o in owners]
-    titles = [r.get("officerTitle") for r in rels if r.get("officerTitle")]
-    roles = [derive.normalize_role(t) for t in titles]
-    ranked = sorted((r for r in roles if r), key=derive.role_rank)
-    role = ranked[0] if ranked else None
-    title = titles[roles.index(role)] if role else (titles[0] if titles else None)
+    roles = [derive.owner_role(r, remarks) for r in rels]
+    ranked = sorted(((derive.ROLES.index(role), i) for i, role in enumerate(roles) if role))
+    lead = ranked[0][1] if ranked else None
+    role = roles[lead] if lead is not None else None
+    title = rels[lead].get("officerTitle") if lead is not None else None
     return {
         "is_director": any(r.get("isDirector") for r in rels),
         "is_officer": any(r.get("isOfficer") for r in rels),
@@ -90,7 +90,7 @@ def transaction_rows(filing: dict) -> list[dict]:
         "owner_partition": zlib.crc32(owner_key.encode()) % OWNER_PARTITIONS,
         "owner_ciks": [o["cik"] for o in owners if o.get("cik")],
         "owner_names": [o["name"] for o in owners if o.get("name")],
-        **_relationship(owners),
+        **_relationship(owners, filing.get("remarks")),
     }
     cashless = derive.cashless_lines(filing)
     rows = []

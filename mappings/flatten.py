@@ -5,29 +5,54 @@ here: values under arrays of objects are gathered into one multi-valued field pe
 """
 from __future__ import annotations
 
-from typing import Any
-
 from mappings import IndexSpec
+
+_TRIES: dict[int, tuple[IndexSpec, dict]] = {}
+
+
+def _trie(spec: IndexSpec) -> dict:
+    # Keyed by identity: hashing a frozen spec means hashing all its fields on every call.
+    cached = _TRIES.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = _TRIES[id(spec)] = (spec, _build_trie(spec))
+    return cached[1]
+
+
+def _build_trie(spec: IndexSpec) -> dict:
+    """source path steps -> (field path or None, children): one walk of the document visits only
+    the keys some field reads, instead of one walk per field."""
+    root: dict = {}
+    for field in spec.fields:
+        node = root
+        steps = field.source_path.split(".")
+        for i, step in enumerate(steps):
+            target, children = node.get(step, (None, {}))
+            if i == len(steps) - 1:
+                target = field.path
+            node[step] = (target, children)
+            node = children
+    return root
+
+
+def _walk(node: dict, trie: dict, out: dict) -> None:
+    for key, value in node.items():
+        entry = trie.get(key)
+        if entry is None or value is None:
+            continue
+        target, children = entry
+        items = value if isinstance(value, list) else (value,)
+        for item in items:
+            if isinstance(item, dict):
+                if children:
+                    _walk(item, children, out)
+            # An object where a scalar is expected is not a value of this field; indexing it would
+            # make the engines reject the whole document.
+            elif target is not None and item is not None and not isinstance(item, list):
+                out.setdefault(target, []).append(item)
 
 
 def flatten(spec: IndexSpec, document: dict) -> dict[str, list]:
     """`{field.path: [values...]}` for every field of `spec` that has a non-null value in `document`."""
     out: dict[str, list] = {}
-    for field in spec.fields:
-        values = list(_values_at(document, field.source_path.split(".")))
-        if values:
-            out[field.path] = values
+    _walk(document, _trie(spec), out)
     return out
-
-
-def _values_at(node: Any, steps: list[str]):
-    if isinstance(node, list):
-        for item in node:
-            yield from _values_at(item, steps)
-    elif not steps:
-        # An object where a scalar is expected is not a value of this field; indexing it would
-        # make the engines reject the whole document.
-        if node is not None and not isinstance(node, dict):
-            yield node
-    elif isinstance(node, dict):
-        yield from _values_at(node.get(steps[0]), steps[1:])

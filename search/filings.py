@@ -8,7 +8,8 @@ from insider.errors import BadRequest
 from mappings.filings import FILINGS
 from search.engines.base import MAX_RESULT_WINDOW, Engine
 from search.query.ast import SortKey
-from search.query.lucene import parse, parse_sort
+from search.query.lucene import parse
+from search.query.sort import parse_sort
 
 MAX_QUERY_LENGTH = 2000
 MAX_SIZE = 50

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -37,7 +38,7 @@ WRITER_HEAP = 256_000_000
 _FAST_TYPES = {
     "date": tantivy.FieldType.Date, "datetime": tantivy.FieldType.Date,
     "long": tantivy.FieldType.Integer, "double": tantivy.FieldType.Float,
-    "boolean": tantivy.FieldType.Boolean, "keyword": tantivy.FieldType.Str,
+    "boolean": tantivy.FieldType.Boolean, "keyword": tantivy.FieldType.Text,
 }
 
 
@@ -79,9 +80,15 @@ def build_schema() -> tantivy.Schema:
 # --- values ---------------------------------------------------------------------------------
 
 def to_datetime(value) -> datetime:
+    if isinstance(value, str):
+        return _parse_datetime(value)
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    text = str(value)
+    return _parse_datetime(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _parse_datetime(text: str) -> datetime:
     if len(text) == 10:
         return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), tzinfo=timezone.utc)
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
@@ -100,20 +107,32 @@ def _convert(field: Field, value):
     return str(value)
 
 
-def _prefixes(path: str) -> list[str]:
+def _prefixes(path: str) -> tuple[str, ...]:
     parts = path.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return tuple(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+
+
+def _converter(field: Field):
+    """None when the JSON value is already what tantivy takes (strings, booleans, integers)."""
+    if field.type in ("date", "datetime"):
+        return to_datetime
+    if field.type == "double":
+        return float
+    return None
+
+
+# Per field, computed once: how to convert its values and which paths it makes "present".
+_PLAN = {path: (_converter(f), _prefixes(path)) for path, f in FIELDS.items()}
 
 
 def to_document(spec: IndexSpec, document: dict, schema: tantivy.Schema) -> tantivy.Document:
-    flat = flatten(spec, document)
     values: dict[str, list] = {KIND: [spec.name], SOURCE: [orjson.dumps(document)]}
     present: set[str] = set()
-    for path, items in flat.items():
-        field = FIELDS[path]
-        values[path] = [_convert(field, v) for v in items]
-        present.update(_prefixes(path))
-    values[PRESENT] = sorted(present)
+    for path, items in flatten(spec, document).items():
+        convert, prefixes = _PLAN[path]
+        values[path] = items if convert is None else [convert(v) for v in items]
+        present.update(prefixes)
+    values[PRESENT] = list(present)
     return tantivy.Document.from_dict(values, schema)
 
 
@@ -385,7 +404,7 @@ class TantivyEngine(Engine):
     def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int) -> Page:
         searcher = self._searcher()
         q = self._kind_query(spec, query)
-        total = searcher.search(q, limit=0, count=True).count
+        total = searcher.search(q, limit=1, count=True).count
         need = min(offset + size, MAX_RESULT_WINDOW)
         keys = list(sort) + [SortKey(spec.key)]
         addresses = self._top(searcher, q, keys, need)[offset:need] if need > offset else []
@@ -462,7 +481,7 @@ class TantivyEngine(Engine):
     def iter_filings(self):
         searcher = self._searcher()
         q = tantivy.Query.term_query(self.schema, KIND, FILINGS.name)
-        total = searcher.search(q, limit=0, count=True).count
+        total = searcher.search(q, limit=1, count=True).count
         hits = searcher.search(q, limit=max(total, 1), count=False).hits if total else []
         for _, addr in hits:
             yield orjson.loads(searcher.doc(addr).get_first(SOURCE))
