@@ -1,0 +1,131 @@
+"""Ingest is idempotent, treats amendments as documented, and survives kill -9."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from indexer.pipeline import Ingestor, Source
+from mappings.filings import FILINGS
+from mappings.transactions import TRANSACTIONS
+from search.engines.tantivy_engine import TantivyEngine
+from search.query import ast
+from tests.builders import Owner, Tx, form4_xml, submission_txt
+from tests.conftest import ROOT, make_settings
+
+ORIGINAL = "0000999001-25-000010"
+AMENDMENT = "0000999001-25-000011"
+
+
+def rows_of(engine, accession: str) -> list[dict]:
+    return engine.search(TRANSACTIONS, ast.Term("accession_no", accession), [], 0, 1000).documents
+
+
+def test_ingesting_the_same_filing_twice_keeps_one_copy(tantivy_engine, settings):
+    ingestor = Ingestor(tantivy_engine, settings, workers=1)
+    source = Source("a.txt", submission_txt(form4_xml(transactions=[Tx(), Tx(code="P", side="A")]), ORIGINAL))
+    first = ingestor.ingest([source])
+    second = ingestor.ingest([source, source])
+    assert (first.ingested, second.ingested, second.duplicates) == (1, 0, 2)
+    assert tantivy_engine.search(FILINGS, ast.Term("accessionNo", ORIGINAL), [], 0, 10).total == 1
+    assert len(rows_of(tantivy_engine, ORIGINAL)) == 2
+
+
+def test_the_same_filing_as_txt_and_as_bare_xml_named_by_accession_is_one_filing(tantivy_engine, settings):
+    xml = form4_xml()
+    report = Ingestor(tantivy_engine, settings, workers=1).ingest(
+        [Source("x.txt", submission_txt(xml, ORIGINAL)), Source(f"{ORIGINAL}.xml", xml)])
+    assert (report.ingested, report.duplicates) == (1, 1)
+
+
+def _original_and_amendment(amendment_has_transactions: bool):
+    original = submission_txt(form4_xml(transactions=[Tx(shares="100")]), ORIGINAL, accepted="20250304163000")
+    restated = form4_xml(document_type="4/A", original_date="2025-03-04",
+                         transactions=[Tx(shares="120")] if amendment_has_transactions else [], holdings=1)
+    return Source("orig.txt", original), Source("amend.txt", submission_txt(restated, AMENDMENT, accepted="20250310090000"))
+
+
+def test_an_amendment_restating_transactions_supersedes_the_original_in_either_order(tmp_path):
+    for order in ("original first", "amendment first"):
+        settings = make_settings(tmp_path / order)
+        engine = TantivyEngine(settings.data_dir)
+        original, amendment = _original_and_amendment(True)
+        sources = [original, amendment] if order == "original first" else [amendment, original]
+        ingestor = Ingestor(engine, settings, workers=1, batch_size=1)
+        ingestor.ingest(sources)
+        assert [r["superseded"] for r in rows_of(engine, ORIGINAL)] == [True], order
+        assert [(r["superseded"], r["shares"]) for r in rows_of(engine, AMENDMENT)] == [(False, 120)], order
+        engine.close()
+
+
+def test_an_amendment_restating_only_holdings_leaves_the_original_counted(tantivy_engine, settings):
+    original, amendment = _original_and_amendment(False)
+    Ingestor(tantivy_engine, settings, workers=1, batch_size=1).ingest([original, amendment])
+    assert [r["superseded"] for r in rows_of(tantivy_engine, ORIGINAL)] == [False]
+    assert rows_of(tantivy_engine, AMENDMENT) == []
+
+
+def test_reindex_rebuilds_rows_and_keeps_supersession(tantivy_engine, settings):
+    from indexer.pipeline import rebuild
+
+    original, amendment = _original_and_amendment(True)
+    Ingestor(tantivy_engine, settings, workers=1).ingest([original, amendment])
+    assert rebuild(tantivy_engine, settings) == 2
+    assert [r["superseded"] for r in rows_of(tantivy_engine, ORIGINAL)] == [True]
+    assert tantivy_engine.search(FILINGS, ast.MatchAll(), [], 0, 10).total == 2
+
+
+def _corpus_dir(tmp_path: Path, count: int) -> dict[str, int]:
+    """`count` filings, each with 1-3 rows; returns accession -> expected row count."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    expected = {}
+    for i in range(count):
+        accession = f"0000999001-25-{i:06d}"
+        rows = 1 + i % 3
+        xml = form4_xml(owners=[Owner(cik=f"{2000000 + i % 97:010d}", name=f"Person{i % 97} Pat")],
+                        transactions=[Tx(shares=str(10 + k)) for k in range(rows)])
+        (folder / f"{accession}.txt").write_bytes(submission_txt(xml, accession))
+        expected[accession] = rows
+    return expected
+
+
+def _ingest_command(folder: Path, data_dir: Path):
+    env = {**os.environ, "INSIDER_DATA_DIR": str(data_dir), "OPENSEARCH_URL": "", "PYTHONPATH": str(ROOT)}
+    return [sys.executable, "-m", "insider.cli", "ingest", str(folder), "--workers", "1", "--quiet"], env
+
+
+def test_kill_9_during_ingest_never_exposes_half_a_filing_and_a_rerun_completes(tmp_path):
+    expected = _corpus_dir(tmp_path, 3000)
+    data_dir = tmp_path / "data"
+    command, env = _ingest_command(tmp_path / "in", data_dir)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    engine = TantivyEngine(data_dir)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until some batches are committed, then kill mid-run
+        time.sleep(0.2)
+        try:
+            stored = engine.search(FILINGS, ast.MatchAll(), [], 0, 0).total
+        except Exception:  # noqa: BLE001 - the index may not exist yet
+            continue
+        if stored >= 500:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored = engine.search(FILINGS, ast.MatchAll(), [], 0, 0).total
+    assert 0 < stored < len(expected), "the kill did not land mid-run"
+    rows = engine.aggregate(TRANSACTIONS, ast.MatchAll(), {"a": {"terms": {"field": "accession_no", "size": 5000}}})
+    per_filing = {b["key"]: b["doc_count"] for b in rows["a"]["buckets"]}
+    assert len(per_filing) == stored
+    assert all(per_filing[a] == expected[a] for a in per_filing), "a visible filing lacks some of its rows"
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"duplicates {stored}" in rerun.stdout
+    engine = TantivyEngine(data_dir)
+    rows = engine.aggregate(TRANSACTIONS, ast.MatchAll(), {"a": {"terms": {"field": "accession_no", "size": 5000}}})
+    assert {b["key"]: b["doc_count"] for b in rows["a"]["buckets"]} == expected
+    assert engine.search(FILINGS, ast.MatchAll(), [], 0, 0).total == len(expected)
