@@ -1,0 +1,133 @@
+"""The embedded engine keeps the engine contract: multi-key sorts with missing values last and the
+key as final tie-breaker, the normalised aggregation shape, atomic reindex."""
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from mappings.transactions import TRANSACTIONS
+from search.engines.base import Batch
+from search.query import ast
+from search.query.ast import SortKey
+
+
+def make_rows(count: int) -> list[dict]:
+    rng = random.Random(7)
+    rows = []
+    for i in range(count):
+        row = {"id": f"R{i:05d}", "accession_no": f"A{i % 40:03d}", "code": rng.choice("PSMA"),
+               "side": rng.choice("AD"), "ticker": rng.choice(["AAA", "BBB", "CCC"]),
+               "transaction_date": f"2025-01-{1 + rng.randrange(5):02d}", "owner_key": f"o{rng.randrange(9)}",
+               "value_cents": rng.randrange(5) * 100, "shares": float(rng.randrange(3))}
+        if i % 7 == 0:
+            del row["transaction_date"]
+        if i % 5 == 0:
+            del row["value_cents"]
+        rows.append(row)
+    return rows
+
+
+@pytest.fixture
+def engine_with_rows(tantivy_engine):
+    rows = make_rows(300)
+    for chunk in range(0, len(rows), 100):  # several commits -> several segments
+        tantivy_engine.write(Batch(filings=[], rows=rows[chunk:chunk + 100]))
+    return tantivy_engine, rows
+
+
+def reference_order(rows: list[dict], keys: list[SortKey]) -> list[str]:
+    """Missing values last in both directions, then the key ascending."""
+    ordered = sorted(rows, key=lambda r: r["id"])
+    for key in reversed(keys):
+        present = [r for r in ordered if key.field in r]
+        missing = [r for r in ordered if key.field not in r]
+        present.sort(key=lambda r: r[key.field], reverse=key.descending)
+        ordered = present + missing
+    return [r["id"] for r in ordered]
+
+
+SORTS = [
+    [SortKey("transaction_date", True)],
+    [SortKey("transaction_date")],
+    [SortKey("ticker"), SortKey("value_cents", True)],
+    [SortKey("code", True), SortKey("transaction_date"), SortKey("shares", True)],
+    [SortKey("side"), SortKey("owner_key"), SortKey("value_cents")],
+    [],
+]
+
+
+@pytest.mark.parametrize("keys", SORTS, ids=lambda k: ",".join(f"{s.field}{'-' if s.descending else '+'}" for s in k) or "key")
+def test_multi_key_sorts_match_the_reference_order_on_every_page(engine_with_rows, keys):
+    engine, rows = engine_with_rows
+    expected = reference_order(rows, keys)
+    for offset, size in ((0, 50), (37, 50), (250, 50), (0, 300)):
+        page = engine.search(TRANSACTIONS, ast.MatchAll(), keys, offset, size)
+        assert [d["id"] for d in page.documents] == expected[offset:offset + size]
+        assert page.total == 300 and page.total_is_exact
+
+
+def test_sorted_pages_of_a_filtered_query_are_stable_and_disjoint(engine_with_rows):
+    engine, rows = engine_with_rows
+    query = ast.Term("ticker", "BBB")
+    keys = [SortKey("code")]
+    pages = [engine.search(TRANSACTIONS, query, keys, o, 10).documents for o in range(0, 200, 10)]
+    ids = [d["id"] for d in itertools.chain.from_iterable(pages)]
+    assert ids == reference_order([r for r in rows if r["ticker"] == "BBB"], keys)
+
+
+def test_aggregations_come_back_in_the_normal_form(engine_with_rows):
+    engine, rows = engine_with_rows
+    result = engine.aggregate(TRANSACTIONS, ast.Term("side", "A"), {
+        "by_ticker": {"terms": {"field": "ticker", "size": 2}, "aggs": {
+            "value": {"sum": {"field": "value_cents"}},
+            "latest": {"max": {"field": "transaction_date"}},
+            "n": {"value_count": {"field": "value_cents"}}}},
+        "days": {"date_histogram": {"field": "transaction_date"}},
+        "least": {"min": {"field": "shares"}},
+    })
+    buys = [r for r in rows if r["side"] == "A"]
+    counts = {t: sum(1 for r in buys if r["ticker"] == t) for t in ("AAA", "BBB", "CCC")}
+    top = sorted(counts, key=lambda t: (-counts[t], t))[:2]
+    assert [b["key"] for b in result["by_ticker"]["buckets"]] == top
+    first = result["by_ticker"]["buckets"][0]
+    mine = [r for r in buys if r["ticker"] == top[0]]
+    assert first["doc_count"] == counts[top[0]]
+    assert first["value"] == {"value": float(sum(r.get("value_cents", 0) for r in mine))}
+    assert first["n"] == {"value": sum(1 for r in mine if "value_cents" in r)}
+    latest = max(r["transaction_date"] for r in mine if "transaction_date" in r)
+    from datetime import datetime, timezone
+    assert first["latest"]["value"] == datetime.fromisoformat(latest).replace(tzinfo=timezone.utc).timestamp() * 1000
+    days = sorted({r["transaction_date"] for r in buys if "transaction_date" in r})
+    assert [b["key"] for b in result["days"]["buckets"]] == days
+    assert result["least"] == {"value": min(r["shares"] for r in buys)}
+
+
+def test_an_empty_match_gives_zero_sums_and_null_extremes(engine_with_rows):
+    engine, _ = engine_with_rows
+    result = engine.aggregate(TRANSACTIONS, ast.MatchNone(), {
+        "s": {"sum": {"field": "value_cents"}}, "m": {"max": {"field": "transaction_date"}},
+        "c": {"value_count": {"field": "value_cents"}}, "t": {"terms": {"field": "ticker", "size": 5}}})
+    assert result == {"s": {"value": 0.0}, "m": {"value": None}, "c": {"value": 0}, "t": {"buckets": []}}
+
+
+def test_reindex_swaps_in_a_new_generation_and_a_failed_one_leaves_the_old_serving(tantivy_engine):
+    filing = {"accessionNo": "0000000001-25-000001", "documentType": "4", "issuer": {"cik": "1"},
+              "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}]}
+    tantivy_engine.write(Batch(filings=[filing], rows=[]))
+    before = tantivy_engine._read_pointer()
+
+    def explode(_):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        tantivy_engine.reindex(explode)
+    assert tantivy_engine._read_pointer() == before
+    assert sorted(p.name for p in tantivy_engine.root.iterdir()) == ["CURRENT", before]
+
+    assert tantivy_engine.reindex(lambda f: ({**f, "remarks": "rebuilt"}, [])) == 1
+    assert tantivy_engine._read_pointer() != before
+    from mappings.filings import FILINGS
+    docs = tantivy_engine.search(FILINGS, ast.MatchAll(), [], 0, 10).documents
+    assert docs == [{**filing, "remarks": "rebuilt"}]

@@ -1,0 +1,133 @@
+"""POST /insider-trading over HTTP: the sec-api contract, every 400, auth, 503, one error shape."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.pipeline import Ingestor, Source
+from service.app import create_app
+from service.keys import KeyStore
+from tests.builders import Tx, form4_xml, submission_txt
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def client(tmp_path):
+    settings = make_settings(tmp_path / "data")
+    from search.engines.tantivy_engine import TantivyEngine
+
+    engine = TantivyEngine(settings.data_dir)
+    sources = [Source(f"{i}.txt", submission_txt(form4_xml(ticker="ACME" if i % 2 else "WIDG",
+                                                           transactions=[Tx(code="P" if i % 3 else "S")]),
+                                                 f"0000999001-25-{i:06d}", accepted=f"202503{10 + i:02d}120000"))
+               for i in range(6)]
+    Ingestor(engine, settings, workers=1).ingest(sources)
+    key = KeyStore(settings.data_dir).create("tests")
+    app = create_app(settings, engine)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = key
+    client.key = key
+    return client
+
+
+def post(client, body, **kwargs):
+    return client.post("/insider-trading", json=body, **kwargs)
+
+
+def assert_error(response, status: int, code: str, *words: str):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["status"] == "error" and body["error"]["code"] == code
+    assert body["request_id"] and response.headers["X-Request-ID"] == body["request_id"]
+    for word in words:
+        assert word in body["error"]["message"], body["error"]["message"]
+    return body
+
+
+def test_a_ticker_query_returns_its_filings_newest_first(client):
+    response = post(client, {"query": "issuer.tradingSymbol:ACME", "from": "0", "size": "50",
+                             "sort": [{"filedAt": {"order": "desc"}}]})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] == {"value": 3, "relation": "eq"}
+    assert [t["accessionNo"] for t in body["transactions"]] == [
+        "0000999001-25-000005", "0000999001-25-000003", "0000999001-25-000001"]
+    assert all(t["issuer"]["tradingSymbol"] == "ACME" for t in body["transactions"])
+
+
+def test_from_and_size_accept_numbers_and_numeric_strings_alike(client):
+    as_numbers = post(client, {"query": "issuer.cik:999001", "from": 1, "size": 2}).get_json()
+    as_strings = post(client, {"query": "issuer.cik:999001", "from": "1", "size": "2"}).get_json()
+    assert as_numbers == as_strings and len(as_numbers["transactions"]) == 2
+
+
+def test_paging_past_ten_thousand_is_an_empty_page_not_an_error(client):
+    body = post(client, {"query": "issuer.cik:999001", "from": 10000, "size": 50}).get_json()
+    assert body == {"total": {"value": 6, "relation": "eq"}, "transactions": []}
+
+
+@pytest.mark.parametrize("body, words", [
+    ({}, ["query", "required"]),
+    ({"query": ""}, ["query", "empty"]),
+    ({"query": "   "}, ["query", "empty"]),
+    ({"query": "a" * 2001}, ["2001", "2000"]),
+    ({"query": "issuer.cik:1", "size": 51}, ["size", "50"]),
+    ({"query": "issuer.cik:1", "size": "lots"}, ["size"]),
+    ({"query": "issuer.cik:1", "from": -1}, ["from"]),
+    ({"query": "issuer.cik:1", "from": 10001}, ["from"]),
+])
+def test_bad_parameters_are_400_with_a_clear_message(client, body, words):
+    assert_error(post(client, body), 400, "bad_request", *words)
+
+
+def test_a_syntax_error_names_its_position(client):
+    body = assert_error(post(client, {"query": "issuer.cik:(1 OR"}), 400, "query_syntax_error")
+    assert "position" in body["error"]["message"] or "column" in body["error"]["message"]
+
+
+def test_an_unknown_field_is_named_with_a_suggestion(client):
+    body = assert_error(post(client, {"query": "issuer.tradingsymbol:TSLA"}), 400, "unknown_field")
+    assert "issuer.tradingsymbol" in body["error"]["message"]
+    assert "issuer.tradingSymbol" in body["error"]["message"]
+
+
+def test_sorting_on_a_text_field_is_refused(client):
+    assert_error(post(client, {"query": "issuer.cik:1", "sort": [{"issuer.name": {"order": "asc"}}]}),
+                 400, "invalid_query", "issuer.name")
+
+
+def test_no_key_or_a_wrong_key_is_401(client):
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    assert_error(post(client, {"query": "issuer.cik:1"}), 401, "unauthorized", "API key")
+    assert_error(post(client, {"query": "issuer.cik:1"}, headers={"Authorization": "nope"}), 401, "unauthorized")
+
+
+def test_the_key_works_as_header_or_token_parameter_and_stops_working_when_revoked(client, tmp_path):
+    key = client.key
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    assert post(client, {"query": "issuer.cik:999001"}, headers={"Authorization": key}).status_code == 200
+    assert client.post(f"/insider-trading?token={key}", json={"query": "issuer.cik:999001"}).status_code == 200
+    KeyStore(tmp_path / "data").revoke("tests")
+    assert_error(post(client, {"query": "issuer.cik:999001"}, headers={"Authorization": key}), 401, "unauthorized")
+
+
+def test_an_engine_that_is_down_answers_503_without_a_stack_trace(tmp_path):
+    from search.engines.opensearch import OpenSearchEngine
+
+    settings = make_settings(tmp_path / "data", INSIDER_AUTH="off")
+    app = create_app(settings, OpenSearchEngine("http://127.0.0.1:9", prefix="down"))
+    response = app.test_client().post("/insider-trading", json={"query": "issuer.cik:1"})
+    body = assert_error(response, 503, "engine_unavailable")
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert body["timestamp"].endswith("Z")
+
+
+def test_openapi_describes_the_endpoint_and_the_docs_page_is_public(client):
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    spec = client.get("/openapi.json").get_json()
+    assert "/insider-trading" in spec["paths"]
+    assert "query" in str(spec["components"]["schemas"]["SearchRequest"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_unknown_routes_use_the_same_error_shape(client):
+    assert_error(client.get("/nope"), 404, "not_found")
