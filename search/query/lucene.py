@@ -159,6 +159,11 @@ class _Translator:
                 if conj:
                     raise self.syntax(part.pos, "two operators in a row")
                 conj, pending = pending, None
+            while isinstance(part, (Plus, Prohibit)) and self.query[part.pos + 1: part.pos + 2].isspace():
+                # Lucene reads `-`/`+` followed by a space as a word of its own, not as an operator
+                # on the next clause (`Coca - Cola`); luqum would prohibit `Cola`.
+                out.append((conj, None, Word(part.op, pos=part.pos, size=1)))
+                conj, part = None, part.a
             out.append((conj, *self.modifier(part)))
         if pending:
             raise self.syntax(len(self.query), "the query ends with an operator")

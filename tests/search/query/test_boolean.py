@@ -99,6 +99,13 @@ def test_lowercase_operators_are_plain_words():
     assert parse("a:(x and y)", SPEC) == bool_(should=[A, Term("a", "and"), Term("a", "y")])
 
 
+def test_minus_or_plus_followed_by_a_space_is_a_word_not_an_operator():
+    # Lucene's BAREOPER: `x - y` searches x, "-" and y; it does not exclude y.
+    assert parse("a:(x - y)", SPEC) == bool_(should=[A, Term("a", "-"), Term("a", "y")])
+    assert parse("a:(x AND + y)", SPEC) == bool_(must=[A, Term("a", "+")], should=[Term("a", "y")])
+    assert parse("a:(x - -y)", SPEC) == bool_(should=[A, Term("a", "-")], must_not=[Term("a", "y")])
+
+
 def test_ampersands_glued_to_a_word_are_part_of_it():
     # Lucene's lexer takes the longest token: `&&y` is a term, not AND followed by y.
     assert parse("a:(x &&y)", SPEC) == bool_(should=[A, Term("a", "&&y")])
