@@ -133,8 +133,9 @@ class Ingestor:
                 report.rejected.append((result[1], result[2]))
             else:
                 _, filing, rows = result
-                if filing["accessionNo"] in fresh:
+                if filing["accessionNo"] in fresh:  # the first copy wins, as across batches
                     report.duplicates += 1
+                    continue
                 fresh[filing["accessionNo"]] = (filing, rows)
         known = self.engine.known_accessions(fresh)
         report.duplicates += len(known)
