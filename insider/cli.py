@@ -11,6 +11,7 @@ from insider.errors import InsiderError
 COMMAND_MODULES = (
     "indexer.commands",
     "service.commands",
+    "indexer.edgar.commands",
 )
 
 

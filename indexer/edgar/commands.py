@@ -1,0 +1,121 @@
+"""Sub-commands that bring EDGAR in: `sync`, `follow`, `load-datasets`."""
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from datetime import date, datetime
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from indexer.edgar.checkpoint import state_dir
+from indexer.edgar.client import EdgarClient
+from indexer.edgar.follow import Follower, follow
+from indexer.edgar.sync import SyncCheckpoint, SyncSummary, Tally, edgar_today, plan_indexes, sync
+from insider import settings as settings_module
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "sync",
+        help="backfill Forms 3/4/5 from EDGAR's quarterly and daily indexes (resumable)",
+        description="Read EDGAR's full-index (past quarters) and daily-index (current quarter) "
+        "files, fetch every Form 3, 3/A, 4, 4/A, 5, 5/A filed in the window and ingest it. "
+        "Interrupted or killed, the same command resumes where the last durable batch ended.",
+    )
+    p.add_argument("--since", type=_day, required=True, help="first filing date, YYYY-MM-DD")
+    p.add_argument("--until", type=_day, help="last filing date, YYYY-MM-DD (default: today in New York)")
+    p.set_defaults(run=run_sync)
+
+    p = subparsers.add_parser(
+        "follow",
+        help="ingest new Forms 3/4/5 from EDGAR's current-filings feed as they are accepted",
+        description="Poll the getcurrent Atom feeds for forms 3, 4 and 5, ingest each new filing "
+        "at once, and check every finished day against its daily index so that nothing the feed "
+        "missed (or that was filed while this was not running) is lost. Stops on Ctrl-C/SIGTERM.",
+    )
+    p.add_argument("--interval", type=float, default=10.0, help="seconds between polls (default 10)")
+    p.add_argument("--once", action="store_true", help="poll once, then exit")
+    p.set_defaults(run=run_follow)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _open_ingestor(settings):
+    # Imported here so that `insider --help` does not load the engines.
+    from indexer.pipeline import open_ingestor
+
+    return open_ingestor(settings)
+
+
+def run_sync(args) -> int:
+    settings = settings_module.load()
+    today = edgar_today(settings)
+    spans = plan_indexes(args.since, args.until or today, today)
+    errors = Console(stderr=True)
+    with EdgarClient(settings) as client:
+        ingestor = _open_ingestor(settings)
+        checkpoint = SyncCheckpoint(state_dir(settings) / "sync.json")
+        progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=errors, disable=not errors.is_terminal,
+        )
+        with progress:
+            summary = sync(client, ingestor, checkpoint, spans, progress)
+    _print_sync_summary(Console(), args, summary)
+    return 0 if summary.clean else 1
+
+
+def _print_sync_summary(console: Console, args, summary: SyncSummary) -> None:
+    until = args.until.isoformat() if args.until else "today"
+    console.print(
+        f"sync {args.since} .. {until}: {summary.indexes_read} index files read, "
+        f"{summary.listed} ownership filings listed"
+    )
+    _print_tally(console, summary)
+    if summary.unreadable_rows:
+        console.print(f"  {summary.unreadable_rows} index lines could not be read and were skipped")
+    if summary.unpublished:
+        days = ", ".join(d.isoformat() for d in summary.unpublished)
+        console.print(f"  no daily index (yet) for {days}: a holiday has none, a late one is read by the next run")
+
+
+def _print_tally(console: Console, tally: Tally) -> None:
+    console.print(
+        f"  ingested {tally.ingested}, already stored {tally.duplicates}, "
+        f"rejected {len(tally.rejected)}, missing from the archive {len(tally.missing)}"
+    )
+    for name, reason in tally.rejected:
+        console.print(f"  rejected {name}: {reason}", markup=False)
+    for url in tally.missing:
+        console.print(f"  missing {url}", markup=False)
+
+
+def run_follow(args) -> int:
+    settings = settings_module.load()
+    console = Console()
+    stop = threading.Event()
+
+    def report(tally: Tally) -> None:
+        if tally.ingested or tally.duplicates or tally.rejected or tally.missing:
+            console.print(f"{datetime.now():%H:%M:%S}", end="")
+            _print_tally(console, tally)
+
+    with EdgarClient(settings) as client:
+        follower = Follower(client, _open_ingestor(settings), state_dir(settings) / "follow.json",
+                            lambda: edgar_today(settings))
+        previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            follow(follower, args.interval, args.once, stop, report)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    if stop.is_set():
+        console.print("follow: stopped; state saved")
+    return 0

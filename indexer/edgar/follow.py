@@ -1,0 +1,145 @@
+"""`insider follow`: ingest Forms 3/4/5 as EDGAR's current-filings feed announces them.
+
+The feed is fast but lossy: it holds only the latest entries, repeats and reorders them, and
+anything announced while we were down may have scrolled off. So each filing is keyed by its
+accession number (a `seen` set, persisted), and every day the feed was followed is later
+checked against that day's daily index, which is complete: whatever the feed missed is
+ingested from there. State lives in INSIDER_DATA_DIR/edgar/follow.json, saved after each
+durable ingest; a kill -9 can only make the next run fetch a filing again, and ingest is
+idempotent by accession number."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, datetime, time as clock_time, timedelta
+from pathlib import Path
+
+from indexer.edgar.checkpoint import load_json, save_json
+from indexer.edgar.client import EdgarClient
+from indexer.edgar.feed import PAGE_SIZE, getcurrent_path, ownership_entries, parse_feed
+from indexer.edgar.indexes import daily_index_path, ownership_filings, parse_index
+from indexer.edgar.sync import BATCH_SIZE, NEW_YORK, Tally, fetch_and_ingest
+from insider.errors import EdgarError
+
+log = logging.getLogger(__name__)
+
+FEED_FORMS = ("3", "4", "5")
+# getcurrent pages back about a thousand entries; past that only the daily index helps.
+MAX_PAGES = 10
+# An entry can show up in the feed after younger ones were already read (dissemination is
+# not strictly in acceptance order): paging goes this far below the previous high-water mark.
+LATE_ARRIVALS = timedelta(minutes=5)
+# Long enough that the feed no longer shows an accession number when we forget it.
+SEEN_DAYS = 7
+# Daily indexes appear overnight: after a 404 for yesterday, ask again this much later.
+INDEX_RETRY_SECONDS = 15 * 60
+
+
+class Follower:
+    def __init__(self, client: EdgarClient, ingestor, state_path: Path, today: Callable[[], date]):
+        self.client = client
+        self.ingestor = ingestor
+        self.state_path = state_path
+        self.today = today
+        self.state = load_json(state_path, {"high_water": {}, "seen": {}, "reconciled_through": None})
+        if self.state["reconciled_through"] is None:
+            # Days before the first run are `insider sync`'s job, not the feed's. Saved now:
+            # a restart tomorrow must still check today against its daily index.
+            self.state["reconciled_through"] = (today() - timedelta(days=1)).isoformat()
+            save_json(state_path, self.state)
+        self._index_retry_at = 0.0
+
+    def poll(self, stop: threading.Event | None = None) -> Tally:
+        """One pass over the three feeds, then over any daily index not yet checked."""
+        tally = Tally()
+        for form in FEED_FORMS:
+            self._poll_feed(form, tally, stop)
+        self.reconcile(tally)
+        return tally
+
+    def _poll_feed(self, form: str, tally: Tally, stop: threading.Event | None) -> None:
+        high_water = self._high_water(form)
+        floor = high_water - LATE_ARRIVALS
+        newest = high_water
+        for page in range(MAX_PAGES):
+            if stop is not None and stop.is_set():
+                return
+            entries = parse_feed(self.client.get(getcurrent_path(form, page * PAGE_SIZE)))
+            if not entries:
+                break
+            fresh = [e for e in ownership_entries(entries) if e.accession not in self.state["seen"]]
+            if fresh:
+                missing = set(fetch_and_ingest(self.client, self.ingestor, [e.submission_path for e in fresh], tally))
+                for entry in fresh:
+                    if entry.submission_path in missing:
+                        # The feed can announce a filing a moment before the archive serves
+                        # it: left unseen, the next poll (or the daily index) fetches it.
+                        log.info("%s is not in the archive yet", entry.accession)
+                    else:
+                        self.state["seen"][entry.accession] = entry.updated.astimezone(NEW_YORK).date().isoformat()
+                save_json(self.state_path, self.state)
+            newest = max(newest, *(e.updated for e in entries))
+            if len(entries) < PAGE_SIZE or min(e.updated for e in entries) < floor:
+                break  # the end of the feed, or back where the last poll had read
+        if newest > high_water:
+            self.state["high_water"][form] = newest.isoformat()
+            save_json(self.state_path, self.state)
+
+    def _high_water(self, form: str) -> datetime:
+        stamp = self.state["high_water"].get(form)
+        if stamp:
+            return datetime.fromisoformat(stamp)
+        return datetime.combine(self.today(), clock_time(), NEW_YORK)
+
+    def reconcile(self, tally: Tally) -> None:
+        """Ingest what each finished day's daily index lists and the feed did not deliver."""
+        if time.monotonic() < self._index_retry_at:
+            return
+        today = self.today()
+        day = date.fromisoformat(self.state["reconciled_through"]) + timedelta(days=1)
+        while day < today:
+            if day.weekday() < 5 and not self._reconcile_day(day, today, tally):
+                return
+            self.state["reconciled_through"] = day.isoformat()
+            self._forget_before(day - timedelta(days=SEEN_DAYS))
+            save_json(self.state_path, self.state)
+            day += timedelta(days=1)
+
+    def _reconcile_day(self, day: date, today: date, tally: Tally) -> bool:
+        data = self.client.get(daily_index_path(day), missing_ok=True)
+        if data is None:
+            if day >= today - timedelta(days=1):
+                self._index_retry_at = time.monotonic() + INDEX_RETRY_SECONDS
+                return False
+            return True  # a weekday without an index: a federal holiday
+        entries, _ = parse_index(data)
+        unseen = [e for e in ownership_filings(entries) if e.accession not in self.state["seen"]]
+        for start in range(0, len(unseen), BATCH_SIZE):
+            batch = unseen[start:start + BATCH_SIZE]
+            missing = set(fetch_and_ingest(self.client, self.ingestor, [e.path for e in batch], tally))
+            tally.missing.extend(self.client.url(path) for path in missing)
+            for entry in batch:
+                self.state["seen"][entry.accession] = entry.date_filed.isoformat()
+            save_json(self.state_path, self.state)
+        return True
+
+    def _forget_before(self, cutoff: date) -> None:
+        horizon = cutoff.isoformat()
+        self.state["seen"] = {acc: day for acc, day in self.state["seen"].items() if day >= horizon}
+
+
+def follow(follower: Follower, interval: float, once: bool, stop: threading.Event, report: Callable[[Tally], None]) -> None:
+    """Poll until `stop` is set. An EDGAR outage is logged and outlived: the next polls and
+    the daily index catch up on what it hid."""
+    while not stop.is_set():
+        try:
+            report(follower.poll(stop))
+        except EdgarError as exc:
+            if once:
+                raise
+            log.warning("poll failed, trying again in %ss: %s", interval, exc.message)
+        if once:
+            return
+        stop.wait(interval)

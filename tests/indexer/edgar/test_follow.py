@@ -1,0 +1,147 @@
+"""`insider follow` against the local EDGAR: each filing the feed announces is ingested once,
+however the feed repeats or reorders it; what the feed never showed comes from the daily
+index after a restart; an outage is outlived; SIGTERM stops it cleanly."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from indexer.edgar.checkpoint import load_json, state_dir
+from indexer.edgar.client import EdgarClient
+from indexer.edgar.follow import Follower, follow
+from indexer.edgar.sync import edgar_today
+from indexer.pipeline import open_engine, open_ingestor
+from insider import settings as settings_module
+from tests.indexer.edgar.conftest import MAX_RPS
+from tests.indexer.edgar.fake_edgar import Fault, max_in_any_window
+
+ROOT = Path(__file__).resolve().parents[3]
+# A week of the corpus with Forms 3, 4 and 5: Monday 2020-02-03 to Friday 2020-02-07.
+MONDAY, WEDNESDAY = date(2020, 2, 3), date(2020, 2, 5)
+
+
+def settings_at(monkeypatch, now: str):
+    monkeypatch.setenv("INSIDER_NOW", now)
+    return settings_module.load()
+
+
+def stored(settings) -> Counter:
+    engine = open_engine(settings)
+    try:
+        return Counter(f["accessionNo"] for f in engine.iter_filings())
+    finally:
+        engine.close()
+
+
+def follower_for(settings, **client_options) -> Follower:
+    client = EdgarClient(settings, backoff=0.05, **client_options)
+    return Follower(client, open_ingestor(settings, workers=1), state_dir(settings) / "follow.json",
+                    lambda: edgar_today(settings))
+
+
+def accessions(filings) -> set[str]:
+    return {f.accession for f in filings}
+
+
+def test_each_announced_filing_is_ingested_once_however_the_feed_repeats_or_reorders(edgar, env, monkeypatch):
+    settings = settings_at(monkeypatch, "2020-02-05T20:00:00-05:00")
+    edgar.feed_repeats = edgar.feed_shuffle = True
+    wednesday = edgar.filed_between(WEDNESDAY, WEDNESDAY)
+    edgar.publish(*wednesday)
+    follower = follower_for(settings)
+    first = follower.poll()
+    assert {f.form_type for f in wednesday} == {"3", "4", "5"}
+    assert stored(settings) == Counter(accessions(wednesday))
+    assert first.ingested == len(wednesday)
+
+    # A busy hour later: more than a page of new entries in the type=4 feed.
+    later = sorted((f for f in edgar.catalog.values() if f.accepted > max(w.accepted for w in wednesday)),
+                   key=lambda f: f.accepted)
+    after = [f for f in later if f.form_type.startswith("4")][:40]
+    edgar.publish(*after)
+    follower.poll()
+    assert stored(settings) == Counter(accessions(wednesday) | accessions(after))
+    assert any("start=100" in h.query for h in edgar.hits)
+
+    before = len(edgar.hits)
+    follower.poll()  # nothing new: three feed pages, no submission
+    assert [h.path for h in edgar.hits[before:]] == ["/cgi-bin/browse-edgar"] * 3
+    assert Counter(edgar.archive_hits()) == Counter(accessions(wednesday) | accessions(after))
+    assert max_in_any_window([h.at for h in edgar.hits]) <= MAX_RPS
+
+
+def test_a_filing_the_feed_never_showed_comes_from_the_daily_index_after_a_restart(edgar, env, monkeypatch):
+    monday = edgar.filed_between(MONDAY, MONDAY)
+    skipped = sorted(accessions(monday))[::4]
+    edgar.publish(*monday)
+    edgar.hidden_from_feed = set(skipped)
+    follower_for(settings_at(monkeypatch, "2020-02-03T18:00:00-05:00")).poll()
+    settings = settings_module.load()
+    assert stored(settings) == Counter(accessions(monday) - set(skipped))
+
+    before = len(edgar.hits)
+    tuesday = settings_at(monkeypatch, "2020-02-04T09:00:00-05:00")
+    follower_for(tuesday).poll()
+    assert stored(tuesday) == Counter(accessions(monday))
+    assert sorted(edgar.archive_hits()[-len(skipped):]) == skipped
+    asked = [h.path for h in edgar.hits[before:]]
+    assert asked.count("/Archives/edgar/daily-index/2020/QTR1/master.20200203.idx") == 1
+    assert len([p for p in asked if p.startswith("/Archives/edgar/data/")]) == len(skipped)
+
+
+def test_an_outage_longer_than_the_retries_is_outlived(edgar, env, monkeypatch, caplog):
+    settings = settings_at(monkeypatch, "2020-02-05T20:00:00-05:00")
+    wednesday = edgar.filed_between(WEDNESDAY, WEDNESDAY)
+    edgar.publish(*wednesday)
+    edgar.inject("/cgi-bin/browse-edgar", Fault("status", 503), Fault("status", 503))
+    follower = follower_for(settings, attempts=2)
+    stop = threading.Event()
+    polls = []
+
+    def report(tally):
+        polls.append(tally)
+        if stored(settings) == Counter(accessions(wednesday)):
+            stop.set()
+
+    with caplog.at_level(logging.WARNING):
+        worker = threading.Thread(target=follow, args=(follower, 0.05, False, stop, report))
+        worker.start()
+        worker.join(timeout=20)
+    assert not worker.is_alive()
+    assert "poll failed" in caplog.text
+    assert stored(settings) == Counter(accessions(wednesday))
+
+
+def test_sigterm_stops_follow_cleanly_with_its_state_saved(edgar, env, monkeypatch):
+    settings = settings_at(monkeypatch, "2020-02-05T20:00:00-05:00")
+    wednesday = edgar.filed_between(WEDNESDAY, WEDNESDAY)
+    edgar.publish(*wednesday)
+    environment = {**os.environ, **env, "INSIDER_NOW": "2020-02-05T20:00:00-05:00", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "insider.cli", "follow", "--interval", "0.2"],
+                               env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state_file = state_dir(settings) / "follow.json"
+    deadline = time.monotonic() + 20
+    while len(load_json(state_file, {}).get("seen", ())) < len(wednesday) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "stopped" in out
+    state = load_json(state_file, {})
+    assert accessions(wednesday) <= set(state["seen"])
+    assert stored(settings) == Counter(accessions(wednesday))
+
+
+def test_the_first_run_leaves_earlier_days_to_sync_but_remembers_today(edgar, env, monkeypatch):
+    settings = settings_at(monkeypatch, "2020-02-05T20:00:00-05:00")
+    follower_for(settings).poll()
+    assert load_json(state_dir(settings) / "follow.json", {})["reconciled_through"] == "2020-02-04"
+    assert not any("daily-index" in h.path for h in edgar.hits)
