@@ -1,0 +1,138 @@
+"""Exact distinct counts (insiders, filings) computed by the engine, in slices of the owner space.
+
+A distinct count is the number of buckets of a terms aggregation; tantivy's cardinality is only
+approximate, and both engines refuse to return more than 65,000 buckets per request. Every row
+carries `owner_partition` = hash(owner_key) % 16, and a filing has exactly one canonical owner, so
+each owner_key and each accession_no lives in exactly one partition: the counts of disjoint
+partition ranges add up to the exact total. The number of slices is chosen from the row count
+(every row might open a bucket); a slice that still comes back truncated, or over the bucket limit,
+is split in two, down to single partitions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from insider.errors import BadRequest
+from mappings.transactions import OWNER_PARTITIONS, TRANSACTIONS
+from search.analytics.filters import UNCLASSIFIED, and_
+from search.engines.base import Engine
+from search.query import ast
+
+BUCKET_BUDGET = 60_000      # under the engines' 65,000-bucket cap, leaving room for group buckets
+MAX_TERMS_SIZE = 65_000
+# tantivy also refuses a request whose DECLARED sizes, multiplied through the nesting, pass 100x
+# its bucket limit, whatever the data; nested sizes are kept under it.
+DECLARED_LIMIT = 6_500_000
+
+
+@dataclass(frozen=True)
+class Distinct:
+    name: str               # result name, e.g. "unique_insiders"
+    field: str              # owner_key or accession_no: both constant within an owner partition
+    by: str | None = None   # counted separately for each value of this keyword field
+
+
+def slice_count(rows: int, counts: int) -> int:
+    """How many owner-space slices keep one request under the bucket budget, if each of the `rows`
+    opened its own bucket in each of the `counts` distinct counts: a power of two, at most 16."""
+    slices = 1
+    while slices < OWNER_PARTITIONS and rows * counts > BUCKET_BUDGET * slices:
+        slices *= 2
+    return slices
+
+
+def terms_size(counts: tuple[Distinct, ...], largest: int, group_size: int) -> int:
+    """The terms size of each count: one more than the most rows any one bucket can hold (so a
+    result that reaches it is known to be truncated), within both engines' limits."""
+    multiplier = sum(group_size if d.by else 1 for d in counts)
+    base = sum(group_size for d in counts if d.by)
+    return max(1, min(MAX_TERMS_SIZE, largest + 1, (DECLARED_LIMIT - base) // multiplier))
+
+
+def distinct_aggs(counts: tuple[Distinct, ...], size: int, group_size: int) -> dict:
+    aggs = {}
+    for d in counts:
+        values = {"terms": {"field": d.field, "size": size}}
+        if d.by is None:
+            aggs[d.name] = values
+        else:
+            aggs[d.name] = {"terms": {"field": d.by, "size": group_size, "missing": UNCLASSIFIED},
+                            "aggs": {"values": values}}
+    return aggs
+
+
+def distinct_values(counts: tuple[Distinct, ...], result: dict) -> dict:
+    """name -> number of distinct values, or name -> {group key -> number} for grouped counts."""
+    out: dict = {}
+    for d in counts:
+        if d.by is None:
+            out[d.name] = len(result[d.name]["buckets"])
+        else:
+            out[d.name] = {b["key"]: len(b["values"]["buckets"]) for b in result[d.name]["buckets"]}
+    return out
+
+
+def _truncated(counts: tuple[Distinct, ...], size: int, result: dict) -> bool:
+    for d in counts:
+        groups = [result[d.name]] if d.by is None else [b["values"] for b in result[d.name]["buckets"]]
+        if any(len(g["buckets"]) >= size for g in groups):
+            return True
+    return False
+
+
+def _partition_range(low: int, high: int) -> ast.Node:
+    return ast.Range("owner_partition", gte=low, lt=high)
+
+
+def aggregate_in_slices(engine: Engine, query: ast.Node, aggs: dict, slices: int,
+                        truncated: Callable[[dict], bool]) -> list[dict]:
+    """One result of `aggs` per slice of the owner space; together they cover `query` exactly once."""
+    width = OWNER_PARTITIONS // slices
+    pending = [(low, low + width) for low in range(0, OWNER_PARTITIONS, width)]
+    results = []
+    while pending:
+        low, high = pending.pop(0)
+        node = query if (low, high) == (0, OWNER_PARTITIONS) else and_(query, _partition_range(low, high))
+        try:
+            result = engine.aggregate(TRANSACTIONS, node, aggs)
+            complete = not truncated(result)
+        except BadRequest as exc:
+            if high - low == 1:
+                raise _too_broad() from exc
+            complete = False
+        if complete:
+            results.append(result)
+        elif high - low == 1:
+            raise _too_broad()
+        else:
+            middle = (low + high) // 2
+            pending[:0] = [(low, middle), (middle, high)]
+    return results
+
+
+def _too_broad() -> BadRequest:
+    return BadRequest("too many distinct insiders or filings to count exactly in one owner partition; "
+                      "narrow the window (filed_at_days / transaction_days) or add filters")
+
+
+def count_distinct(engine: Engine, query: ast.Node, counts: tuple[Distinct, ...], rows: int,
+                   largest: int, group_size: int = 0) -> dict:
+    """Exact distinct counts over `query`, which matches `rows` rows, at most `largest` of them in
+    any one group; `group_size` is the number of groups of the grouped counts."""
+    if rows == 0:
+        return distinct_values(counts, {d.name: {"buckets": []} for d in counts})
+    size = terms_size(counts, largest, group_size)
+    aggs = distinct_aggs(counts, size, group_size)
+    results = aggregate_in_slices(engine, query, aggs, slice_count(rows, len(counts)),
+                                  lambda result: _truncated(counts, size, result))
+    total: dict = {}
+    for result in results:
+        for name, value in distinct_values(counts, result).items():
+            if isinstance(value, int):
+                total[name] = total.get(name, 0) + value
+            else:
+                merged = total.setdefault(name, {})
+                for key, n in value.items():
+                    merged[key] = merged.get(key, 0) + n
+    return total
