@@ -228,7 +228,8 @@ def _read_owner(el) -> dict:
             if address:
                 owner["address"] = address
         elif tag == "reportingOwnerRelationship":
-            relationship = {}
+            # sec-api: each flag is "True if ..., False otherwise", so an omitted flag is false
+            relationship = {"isDirector": False, "isOfficer": False, "isTenPercentOwner": False, "isOther": False}
             for c in part:
                 spec = _RELATIONSHIP.get(c.tag)
                 if spec:

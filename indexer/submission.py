@@ -19,6 +19,7 @@ OWNERSHIP_TYPES = {"3", "3/A", "4", "4/A", "5", "5/A"}
 _ACCESSION = re.compile(rb"(\d{10})-(\d{2})-(\d{6})")
 _ACCESSION_IN_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)")
 _SIC = re.compile(rb"\[(\d{3,4})\]")
+_ISSUER_BLOCK = re.compile(rb"^[ \t]*ISSUER:", re.M)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,10 @@ def _txt(data: bytes, name: str) -> Envelope:
     fields = _header_fields(header)
     acceptance = re.search(rb"<ACCEPTANCE-DATETIME>\s*(\d{14})", header)
     accession = fields.get(b"ACCESSION NUMBER")
-    sic = _SIC.search(fields.get(b"STANDARD INDUSTRIAL CLASSIFICATION", b""))
+    # Owners that are companies have a SIC line of their own before the ISSUER block.
+    issuer = _ISSUER_BLOCK.search(header)
+    issuer_fields = _header_fields(header[issuer.start():]) if issuer else {}
+    sic = _SIC.search(issuer_fields.get(b"STANDARD INDUSTRIAL CLASSIFICATION", b""))
     xml = _primary_xml(data[head_end:] if head_end >= 0 else data)
     if xml is None:
         raise RejectedInput("submission holds no <XML> ownership document")

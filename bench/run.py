@@ -1,0 +1,115 @@
+"""`make bench` / `python -m bench.run`: every measurement behind BENCHMARKS.md, in one run.
+
+Sections (all by default; `--only parse,ingest` to pick):
+  parse       XML -> filing document + transaction rows, one core (corpus scaled to --parse-filings)
+  edgartools  edgartools' parser on the same XML, one core (sample, see bench/edgartools_parse.py)
+  ingest      end to end into the embedded engine on all cores (--ingest-filings new filings)
+  query       query-API latency, a fixed mix, both engines at --query-filings filings
+  analytics   summary/by-ticker and aggregation/by-sector latency, both engines
+  http        requests/s of ticker queries through gunicorn, load from `wrk` on loopback
+Results go to bench/results/latest.json and are printed as Markdown.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def latency_summary(samples_ms: list[float]) -> dict:
+    return {"n": len(samples_ms), "median_ms": round(statistics.median(samples_ms), 2),
+            "p99_ms": round(percentile(samples_ms, 99), 2)}
+
+
+def bench_parse(n: int) -> dict:
+    from bench.corpus import scaled_sources
+    from indexer.pipeline import prepare
+
+    sources = [(s.name, s.data) for s in scaled_sources(min(n, 2016))]
+    done = rows = 0
+    start = time.perf_counter()
+    while done < n:
+        for name, data in sources:
+            result = prepare(name, data, 50_000_000, {})
+            rows += len(result[2]) if result[0] == "ok" else 0
+            done += 1
+            if done >= n:
+                break
+    seconds = time.perf_counter() - start
+    return {"filings": done, "rows": rows, "seconds": round(seconds, 2), "filings_per_s_one_core": round(done / seconds)}
+
+
+def bench_edgartools(n: int) -> dict:
+    from bench.corpus import real_submissions
+    from bench.edgartools_parse import measure
+    from indexer.submission import unwrap
+
+    xmls = [unwrap(d, name, 50_000_000).xml for name, d in real_submissions()]
+    sample = (xmls * (n // len(xmls) + 1))[:n]
+    return {"documents": len(sample), "documents_per_s_one_core": round(measure(sample))}
+
+
+def bench_ingest(n: int, workers: int) -> dict:
+    from bench.corpus import scaled_sources
+    from indexer.pipeline import Ingestor
+    from insider import settings as settings_module
+    from search.engines.tantivy_engine import TantivyEngine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["INSIDER_DATA_DIR"] = tmp
+        settings = settings_module.load()
+        engine = TantivyEngine(Path(tmp))
+        ingestor = Ingestor(engine, settings, batch_size=2000, workers=workers)
+        start = time.perf_counter()
+        report = ingestor.ingest(scaled_sources(n))
+        seconds = time.perf_counter() - start
+        engine.close()
+    return {"filings": report.ingested, "rejected": len(report.rejected), "workers": workers,
+            "seconds": round(seconds, 1), "filings_per_s": round(report.ingested / seconds)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="parse,edgartools,ingest,query,analytics,http")
+    parser.add_argument("--parse-filings", type=int, default=100_000)
+    parser.add_argument("--edgartools-documents", type=int, default=2_000)
+    parser.add_argument("--ingest-filings", type=int, default=100_000)
+    parser.add_argument("--query-filings", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args(argv)
+    sections = args.only.split(",")
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                     "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    if "parse" in sections:
+        results["parse"] = bench_parse(args.parse_filings)
+        print("parse", results["parse"], flush=True)
+    if "edgartools" in sections:
+        results["edgartools"] = bench_edgartools(args.edgartools_documents)
+        print("edgartools", results["edgartools"], flush=True)
+    if "ingest" in sections:
+        results["ingest"] = bench_ingest(args.ingest_filings, args.workers)
+        print("ingest", results["ingest"], flush=True)
+    if {"query", "analytics", "http"} & set(sections):
+        from bench.serving import bench_serving
+
+        results.update(bench_serving(args.query_filings, sections))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""Serving benchmarks at scale: query-API and analytics latency on both engines, HTTP throughput.
+
+Both engines are loaded with the same `bench.corpus.scaled_filings(N)` documents. Latency is
+measured in-process (the engine call behind the endpoint) for a fixed query mix, sequentially,
+after a warm-up pass; HTTP throughput uses gunicorn on 127.0.0.1 and `wrk` for load.
+"""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.run import latency_summary
+
+QUERY_MIX = [
+    "issuer.tradingSymbol:{ticker}",
+    "issuer.tradingSymbol:{ticker} AND nonDerivativeTable.transactions.coding.code:S",
+    "reportingOwner.relationship.isDirector:true AND issuer.tradingSymbol:{ticker}",
+    "nonDerivativeTable.transactions.coding.code:P AND filedAt:[2019-01-01 TO 2019-12-31]",
+    "footnotes.text:10b5-1 AND issuer.tradingSymbol:{ticker}",
+    'footnotes.text:"weighted average"',
+    "reportingOwner.name:brin",
+    "documentType:(3 OR 5) AND NOT derivativeTable:*",
+    "issuer.tradingSymbol:T00*",
+    "nonDerivativeTable.transactions.amounts.shares:>100000",
+]
+SORTS = [None, [{"periodOfReport": {"order": "asc"}}]]
+
+
+def _load(engine, settings, filings: int) -> float:
+    from bench.corpus import scaled_filings
+    from indexer.pipeline import Ingestor
+
+    start = time.perf_counter()
+    Ingestor(engine, settings, batch_size=5000, workers=1).ingest_documents(scaled_filings(filings))
+    return time.perf_counter() - start
+
+
+def _query_latency(engine, rounds: int) -> dict:
+    from search.filings import SearchParams, search_filings
+
+    rng = random.Random(1)
+    cases = [(q.format(ticker=f"T{rng.randrange(5000):04d}"), sort, offset)
+             for _ in range(rounds) for q in QUERY_MIX for sort in SORTS for offset in (0, 500)]
+    for query, sort, offset in cases[: len(QUERY_MIX) * 4]:
+        search_filings(engine, SearchParams.from_raw(query, offset, 50, sort))
+    samples = []
+    for query, sort, offset in cases:
+        start = time.perf_counter()
+        search_filings(engine, SearchParams.from_raw(query, offset, 50, sort))
+        samples.append((time.perf_counter() - start) * 1000)
+    return latency_summary(samples)
+
+
+def _analytics_latency(app, rounds: int) -> dict:
+    client = app.test_client()
+    rng = random.Random(2)
+    out = {}
+    urls = {
+        "summary_by_ticker": lambda: f"/insider-module/api/insiders/summary/by-ticker/T{rng.randrange(5000):04d}?filed_at_days=3650",
+        "aggregation_by_sector": lambda: f"/insider-module/api/insiders/aggregation/by-sector?filed_at_days={rng.choice([30, 365])}",
+    }
+    for name, url in urls.items():
+        for _ in range(5):
+            client.get(url())
+        samples = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            response = client.get(url())
+            samples.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.get_data(as_text=True)
+        out[name] = latency_summary(samples)
+    return out
+
+
+def _http_throughput(data_dir: Path, seconds: int = 20) -> dict:
+    if not shutil.which("wrk"):
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    env = {**os.environ, "INSIDER_DATA_DIR": str(data_dir), "OPENSEARCH_URL": "", "INSIDER_AUTH": "off",
+           "INSIDER_RATE_LIMIT": "100000000/minute"}
+    port = "8765"
+    server = subprocess.Popen(
+        [str(Path(os.sys.executable).parent / "gunicorn"), "--config", "service/gunicorn.conf.py",
+         "service.app:create_app()", "--bind", f"127.0.0.1:{port}"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        script = Path(tempfile.mkdtemp()) / "ticker.lua"
+        script.write_text(
+            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            "counter = 0\nrequest = function()\n  counter = counter + 1\n"
+            '  local body = string.format(\'{"query": "issuer.tradingSymbol:T%04d", "size": "10"}\', counter % 5000)\n'
+            '  return wrk.format(nil, "/insider-trading", nil, body)\nend\n')
+        result = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script),
+                                 f"http://127.0.0.1:{port}"], capture_output=True, text=True)
+        text = result.stdout
+        rps = float(next(line.split()[1] for line in text.splitlines() if line.startswith("Requests/sec")))
+        errors = [line.strip() for line in text.splitlines() if "Non-2xx" in line or "Socket errors" in line]
+        return {"requests_per_s": round(rps), "connections": 32, "seconds": seconds, "errors": errors}
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def bench_serving(filings: int, sections: list[str]) -> dict:
+    from insider import settings as settings_module
+    from search.engines.tantivy_engine import TantivyEngine
+    from service.app import create_app
+
+    results: dict = {}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    os.environ.update(INSIDER_DATA_DIR=str(tmp), OPENSEARCH_URL="", INSIDER_AUTH="off",
+                      INSIDER_NOW="2026-01-01T00:00:00Z")
+    settings = settings_module.load()
+    engines = {"tantivy": TantivyEngine(tmp)}
+    url = os.environ.get("OPENSEARCH_TEST_URL", "http://127.0.0.1:9200")
+    try:
+        urllib.request.urlopen(f"{url}/_cluster/health", timeout=2)
+        from search.engines.opensearch import OpenSearchEngine
+
+        engines["opensearch"] = OpenSearchEngine(url, prefix="bench")
+    except OSError:
+        results["opensearch"] = {"skipped": f"no OpenSearch at {url}"}
+    for name, engine in engines.items():
+        engine.ensure_ready()
+        seconds = _load(engine, settings, filings)
+        entry = {"filings": filings, "load_seconds": round(seconds)}
+        if "query" in sections:
+            entry["query"] = _query_latency(engine, rounds=20)
+        if "analytics" in sections:
+            entry["analytics"] = _analytics_latency(create_app(settings, engine), rounds=100)
+        results[name] = entry
+        print(name, entry, flush=True)
+    if "http" in sections:
+        results["http_tantivy"] = _http_throughput(tmp)
+        print("http", results["http_tantivy"], flush=True)
+    return results
