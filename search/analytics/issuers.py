@@ -1,9 +1,11 @@
-"""Tickers to issuers and issuers to their current ticker and name, from the transaction rows.
+"""Tickers to issuers, and issuers to their current ticker and name.
 
-Trades are attributed by issuer CIK. A ticker resolves to the issuer whose latest filing carried it
-(a ticker can pass from one company to another); an issuer's ticker and name are those of its
-latest filing. "Latest" orders by filing time, then by trade date (filings parsed from a bare XML
-document have no filing time), then by the key itself so that ties are stable.
+Trades are attributed by issuer CIK. A ticker resolves to the issuer of the latest FILING that
+carried it, rows or not (a ticker can pass from one company to another; an issuer known only from
+a Form 3 of holdings is still known); its name is the one on that filing. Listings keyed by CIK
+(clusters, top issuers) show the ticker and name of the issuer's latest row. "Latest" orders by
+filing time, then trade date (a filing parsed from a bare XML document has no filing time), then by
+the key itself so that ties are stable.
 """
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from dataclasses import dataclass
 
 from indexer.derive import normalize_ticker
 from insider.errors import NotFound
+from mappings.filings import FILINGS
 from mappings.transactions import TRANSACTIONS
 from search.engines.base import Engine
 from search.query import ast
+from search.query.ast import SortKey
 
 NO_NAME = "Unknown"
 MAX_NAMES = 50  # distinct tickers or names one issuer has filed under; more would be a data error
@@ -45,10 +49,6 @@ def latest_key(buckets: list[dict]) -> str | None:
     return max(buckets, key=lambda b: (_recency(b), b["key"]))["key"]
 
 
-def resolution_aggs() -> dict:
-    return {"issuers": {"terms": {"field": "issuer_cik", "size": MAX_NAMES}, "aggs": _RECENCY}}
-
-
 def label_aggs(count: int) -> dict:
     return {"issuers": {"terms": {"field": "issuer_cik", "size": count}, "aggs": {
         "tickers": {"terms": {"field": "ticker", "size": MAX_NAMES}, "aggs": _RECENCY},
@@ -72,12 +72,28 @@ def labels(engine: Engine, ciks: list[str]) -> dict[str, Issuer]:
     return labels_from(result)
 
 
+def _letter(c: str) -> str:
+    return f"[{c.upper()}{c.lower()}]" if c.isalpha() else c if c.isdigit() else f"[{c}]"
+
+
+def spelling_pattern(ticker: str) -> str:
+    """A regex for every raw `issuer.tradingSymbol` that normalises to `ticker` (any case, '.', '/',
+    '-' or spaces between the parts, several symbols after ';' or ','), in the portable subset."""
+    body = "[-./ ]+".join("".join(_letter(c) for c in part) for part in ticker.split("-"))
+    return f"[-./ ]*{body}[-./ ]*([;,].*)?"
+
+
+SPELLINGS_CHECKED = 20
+
+
 def resolve(engine: Engine, ticker: str) -> tuple[str, Issuer]:
-    """(normalised ticker, its issuer); NotFound when no stored row ever named the ticker."""
+    """(normalised ticker, the issuer of the latest filing that carried it); NotFound otherwise."""
     normalised = normalize_ticker(ticker)
     if normalised is not None:
-        result = engine.aggregate(TRANSACTIONS, ast.Term("ticker", normalised), resolution_aggs())
-        cik = latest_key(result["issuers"]["buckets"])
-        if cik is not None:
-            return normalised, labels(engine, [cik])[cik]
-    raise NotFound(f"no issuer has ever filed under the ticker {ticker!r}", ticker=normalised or ticker)
+        query = ast.Regex("issuer.tradingSymbol", spelling_pattern(normalised))
+        page = engine.search(FILINGS, query, [SortKey("filedAt", descending=True)], 0, SPELLINGS_CHECKED)
+        for filing in page.documents:
+            issuer = filing["issuer"]
+            if normalize_ticker(issuer.get("tradingSymbol")) == normalised:
+                return normalised, Issuer(cik=issuer["cik"], ticker=normalised, name=issuer.get("name") or NO_NAME)
+    raise NotFound(f"no filing has ever named the ticker {ticker!r}", ticker=normalised or ticker)
