@@ -93,8 +93,8 @@ def _print_sync_summary(console: Console, args, summary: SyncSummary) -> None:
     _print_tally(console, summary)
     if summary.unreadable_rows:
         console.print(f"  {summary.unreadable_rows} index lines could not be read and were skipped")
-    if summary.unpublished:
-        days = ", ".join(d.isoformat() for d in summary.unpublished)
+    if summary.days_without_index:
+        days = ", ".join(d.isoformat() for d in summary.days_without_index)
         console.print(f"  no daily index (yet) for {days}: a holiday has none, a late one is read by the next run")
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from indexer.edgar.indexes import OWNERSHIP_FORMS
+from insider.errors import BadRequest
 
 NEW_YORK = ZoneInfo("America/New_York")
 TABLES = ("SUBMISSION", "REPORTINGOWNER", "NONDERIV_TRANS", "NONDERIV_HOLDING", "DERIV_TRANS",
@@ -43,6 +44,8 @@ def read_dataset(path: Path) -> DataSet:
     """Every table of a data set ZIP or folder. A missing table reads as empty: the SEC's own
     archives are complete, but copies in the wild are often trimmed of the big tables."""
     rows, missing = {}, []
+    if not path.exists():
+        raise BadRequest(f"{path}: no such file or folder")
     if path.is_dir():
         files = {p.stem.upper(): p for p in path.iterdir() if p.suffix.lower() == ".tsv"}
         for table in TABLES:
@@ -51,6 +54,8 @@ def read_dataset(path: Path) -> DataSet:
                     rows[table] = _group(text)
             else:
                 missing.append(table)
+    elif not zipfile.is_zipfile(path):
+        raise BadRequest(f"{path}: neither a ZIP file nor a folder of .tsv files")
     else:
         with zipfile.ZipFile(path) as archive:
             members = {Path(n).stem.upper(): n for n in archive.namelist() if n.lower().endswith(".tsv")}

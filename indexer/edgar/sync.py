@@ -99,7 +99,7 @@ class Tally:
 class SyncSummary(Tally):
     indexes_read: int = 0
     listed: int = 0
-    unpublished: list[date] = field(default_factory=list)
+    days_without_index: list[date] = field(default_factory=list)
     unreadable_rows: int = 0
 
 
@@ -151,7 +151,7 @@ def sync(
             # A holiday has no daily index, but neither has a day whose index is not out yet:
             # the day stays out of the checkpoint, so the next run asks again, and once the
             # quarter is over its full index brings whatever the day had.
-            summary.unpublished.append(span.first)
+            summary.days_without_index.append(span.first)
             continue
         summary.indexes_read += 1
         _sync_index(client, ingestor, checkpoint, span, data, summary, progress, batch_size)

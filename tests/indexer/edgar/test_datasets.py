@@ -13,6 +13,7 @@ from indexer.edgar.datasets import build_documents, read_dataset
 from indexer.ownership import build_filing, parse_xml
 from indexer.pipeline import open_engine
 from insider import settings as settings_module
+from insider.errors import BadRequest
 from tests.indexer.edgar.fake_edgar import CORPUS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -97,3 +98,11 @@ def test_load_datasets_from_a_zip_then_again_stores_each_filing_once(dataset_fol
         engine.close()
     assert stored["issuer"]["tradingSymbol"] == "AREC"
     assert stored["nonDerivativeTable"]["transactions"][0]["amounts"]["shares"] == 800000
+
+
+def test_a_path_that_is_no_data_set_is_refused_with_its_name(tmp_path):
+    not_zip = tmp_path / "2024q3.zip"
+    not_zip.write_text("not a zip")
+    for path in (tmp_path / "nowhere", not_zip):
+        with pytest.raises(BadRequest, match=str(path)):
+            read_dataset(path)

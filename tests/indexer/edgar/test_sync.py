@@ -86,7 +86,7 @@ def test_a_rerun_fetches_only_what_was_not_there_yet(edgar, settings, october):
     first = run_sync(settings, open_ingestor(settings, workers=1), since=OCTOBER)
     held_back = {f.accession for f in edgar.filed_between(late, late)}
     # 10-04 and 10-07 had no filings: EDGAR has no index for them either.
-    assert first.unpublished == [date(2021, 10, 4), late, date(2021, 10, 7)]
+    assert first.days_without_index == [date(2021, 10, 4), late, date(2021, 10, 7)]
     assert held_back and stored(settings) == Counter(october - held_back)
 
     edgar.unpublished_days = set()
