@@ -1,7 +1,6 @@
 """The SEC's quarterly data sets become the same documents the XML parser builds."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import zipfile
