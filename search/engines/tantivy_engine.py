@@ -53,6 +53,8 @@ def _all_fields() -> dict[str, Field]:
 
 
 FIELDS = _all_fields()
+# Columnar (fast) storage costs at every commit; only sort keys and aggregated fields need it.
+FAST = {f.path for f in FILINGS.fields if f.sortable} | {f.path for f in TRANSACTIONS.fields}
 
 
 def build_schema() -> tantivy.Schema:
@@ -62,18 +64,19 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field(PRESENT, tokenizer_name="raw", index_option="basic")
     keys = {spec.key for spec in SPECS}
     for f in FIELDS.values():
+        fast = f.path in FAST
         if f.type == "keyword":
-            sb.add_text_field(f.path, stored=f.path in keys, fast=True, tokenizer_name="raw")
+            sb.add_text_field(f.path, stored=f.path in keys, fast=fast, tokenizer_name="raw")
         elif f.type == "text":
             sb.add_text_field(f.path, tokenizer_name=ANALYZER_NAME, index_option="position")
         elif f.type in ("date", "datetime"):
-            sb.add_date_field(f.path, indexed=True, fast=True)
+            sb.add_date_field(f.path, indexed=True, fast=fast)
         elif f.type == "long":
-            sb.add_integer_field(f.path, indexed=True, fast=True)
+            sb.add_integer_field(f.path, indexed=True, fast=fast)
         elif f.type == "double":
-            sb.add_float_field(f.path, indexed=True, fast=True)
+            sb.add_float_field(f.path, indexed=True, fast=fast)
         else:
-            sb.add_boolean_field(f.path, indexed=True, fast=True)
+            sb.add_boolean_field(f.path, indexed=True, fast=fast)
     return sb.build()
 
 
