@@ -103,7 +103,8 @@ def to_dsl(spec: IndexSpec, node: Node) -> dict:
         case Term(name, value):
             return {"term": {_path(spec, name): value}}
         case Terms(name, values) if _is_date(spec, name):
-            return _any_of([to_dsl(spec, Term(name, v)) for v in values])
+            # An empty bool would match every document; no values must match none.
+            return _any_of([to_dsl(spec, Term(name, v)) for v in values]) if values else {"match_none": {}}
         case Terms(name, values):
             return {"terms": {_path(spec, name): list(values)}}
         case Phrase(name, tokens, slop):

@@ -134,6 +134,8 @@ def test_paging(engine):
     (Term("nonDerivativeTable.transactions.coding.code", "M"), {APPLE}),  # any transaction matches
     (Terms("issuer.tradingSymbol", ("AAPL", "TSLA", "NONE")), {APPLE, TESLA}),
     (Terms("periodOfReport", (datetime(2024, 1, 3, tzinfo=UTC), datetime(2024, 1, 5, tzinfo=UTC))), {APPLE, MSFT}),
+    (Terms("issuer.tradingSymbol", ()), set()),
+    (Terms("periodOfReport", ()), set()),
     (Phrase("footnotes.text", ("trading", "plan")), {APPLE}),
     (Phrase("footnotes.text", ("plan", "trading")), set()),
     (Phrase("footnotes.text", ("rule", "plan"), 2), set()),

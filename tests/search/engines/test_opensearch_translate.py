@@ -133,6 +133,11 @@ def test_terms_on_a_date_field_match_any_of_the_days():
     }}
 
 
+def test_terms_without_values_match_nothing():
+    assert to_dsl(TRANSACTIONS, Terms("transaction_date", ())) == {"match_none": {}}
+    assert to_dsl(TRANSACTIONS, Terms("code", ())) == {"terms": {"code": []}}
+
+
 A = Term("code", "P")
 B = Term("code", "S")
 A_DSL = {"term": {"code": "P"}}
