@@ -152,6 +152,33 @@ def wildcard_to_regex(pattern: str) -> str:
     return "".join(out)
 
 
+def _lit(c: str) -> str:
+    return "\\x{%X}" % ord(c)
+
+
+def string_above(low: str, inclusive: bool) -> str:
+    """A regex matching exactly the strings > low (>= when inclusive), in code-point order."""
+    alternatives = [
+        "".join(map(_lit, low[:i])) + "[\\x{%X}-\\x{10FFFF}]" % (ord(c) + 1) + ".*"
+        for i, c in enumerate(low) if ord(c) < 0x10FFFF
+    ]
+    alternatives.append("".join(map(_lit, low)) + (".*" if inclusive else ".+"))
+    return "(?s)(" + "|".join(alternatives) + ")"
+
+
+def string_below(high: str, inclusive: bool) -> str:
+    """A regex matching exactly the strings < high (<= when inclusive), in code-point order."""
+    alternatives = []
+    for i, c in enumerate(high):
+        prefix = "".join(map(_lit, high[:i]))
+        alternatives.append(prefix)
+        if ord(c) > 0:
+            alternatives.append(prefix + "[\\x{0}-\\x{%X}]" % (ord(c) - 1) + ".*")
+    if inclusive:
+        alternatives.append("".join(map(_lit, high)))
+    return "(?s)(" + "|".join(alternatives) + ")"
+
+
 class Translator:
     def __init__(self, schema: tantivy.Schema):
         self.schema = schema
@@ -189,6 +216,8 @@ class Translator:
 
     def _Range(self, node: ast.Range):
         f = FIELDS[node.field]
+        if f.type == "keyword":
+            return self._keyword_range(node)
         lower = node.gte if node.gte is not None else node.gt
         upper = node.lte if node.lte is not None else node.lt
         return tantivy.Query.range_query(
@@ -197,6 +226,22 @@ class Translator:
             self._value(node.field, upper) if upper is not None else None,
             include_lower=node.gt is None, include_upper=node.lt is None,
         )
+
+    def _keyword_range(self, node: ast.Range):
+        """tantivy has no range over strings; like Lucene's TermRangeQuery, run it as automata over
+        the term dictionary: one for the lower bound, one for the upper (UTF-8 byte order, which is
+        code-point order and OpenSearch's keyword order)."""
+        clauses = []
+        lower = node.gte if node.gte is not None else node.gt
+        upper = node.lte if node.lte is not None else node.lt
+        if lower is not None:
+            clauses.append(string_above(str(lower), inclusive=node.gt is None))
+        if upper is not None:
+            clauses.append(string_below(str(upper), inclusive=node.lt is None))
+        if not clauses:
+            return tantivy.Query.term_query(self.schema, PRESENT, node.field)
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.regex_query(self.schema, node.field, r)) for r in clauses])
 
     def _Wildcard(self, node: ast.Wildcard):
         return tantivy.Query.regex_query(self.schema, node.field, wildcard_to_regex(node.pattern))

@@ -131,3 +131,16 @@ def test_reindex_swaps_in_a_new_generation_and_a_failed_one_leaves_the_old_servi
     from mappings.filings import FILINGS
     docs = tantivy_engine.search(FILINGS, ast.MatchAll(), [], 0, 10).documents
     assert docs == [{**filing, "remarks": "rebuilt"}]
+
+
+def test_keyword_ranges_select_exactly_the_strings_between_the_bounds(tantivy_engine):
+    rng = random.Random(3)
+    tickers = sorted({"".join(rng.choice("ABCab0-./ é") for _ in range(rng.randrange(1, 5))) for _ in range(300)})
+    tantivy_engine.write(Batch(filings=[], rows=[{"id": f"R{i}", "ticker": t} for i, t in enumerate(tickers)]))
+    for _ in range(60):
+        low, high = sorted(rng.sample(tickers, 2))
+        inclusive_low, inclusive_high = rng.random() < 0.5, rng.random() < 0.5
+        node = ast.Range("ticker", **{("gte" if inclusive_low else "gt"): low, ("lte" if inclusive_high else "lt"): high})
+        got = [d["ticker"] for d in tantivy_engine.search(TRANSACTIONS, node, [SortKey("ticker")], 0, 500).documents]
+        want = [t for t in tickers if (low <= t if inclusive_low else low < t) and (t <= high if inclusive_high else t < high)]
+        assert got == want, (low, high, inclusive_low, inclusive_high)
