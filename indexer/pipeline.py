@@ -119,7 +119,8 @@ class Ingestor:
     def ingest_documents(self, filings: Iterable[dict], progress: Callable[[int], None] | None = None) -> IngestReport:
         report = IngestReport()
         for chunk in _chunks(filings, self.batch_size):
-            results = [("ok", f, transaction_rows(f)) for f in chunk]
+            classified = [classify(f, (f.get("classification") or {}).get("sic"), self.overrides) for f in chunk]
+            results = [("ok", f, transaction_rows(f)) for f in classified]
             report.merge(self._write(results))
             if progress:
                 progress(len(chunk))
