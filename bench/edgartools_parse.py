@@ -2,7 +2,7 @@
 
 `measure(documents)` is what bench/run.py calls. `python -m bench.edgartools_parse` parses the
 corpus's ownership XML (every primary document and every XML block cut from a submission, 2,047
-documents) and prints the rate. edgartools parses about 150 documents per second, so 100,000
+documents) and prints the rate. edgartools parses about 130 documents per CPU-second, so 100,000
 documents take over ten minutes: by default one pass over the corpus is timed and the time for
 100,000 is extrapolated from it, with the sample size printed; `--documents 100000` repeats the
 corpus until that many are parsed instead.
