@@ -76,9 +76,14 @@ def _window(lookback: Lookback, now: datetime) -> list:
 _FLAGS = ("is_officer", "is_director", "is_ten_percent_owner", "is_csuite")
 
 
+# Table I rows of unsuperseded filings, written as exclusions: every row has a table and a
+# superseded flag, so this is the same set, and tantivy intersects a term that matches most of the
+# index (table:nonDerivative) by walking its whole posting list (measured 8x slower at 1M rows).
+_DEFAULT_EXCLUSIONS = (ast.Term("table", "derivative"), ast.Term("superseded", True))
+
+
 def filter_node(filters: Filters, now: datetime) -> ast.Node:
-    clauses: list = [ast.Term("table", "nonDerivative"), ast.Term("superseded", False)]
-    clauses += _window(filters.lookback, now)
+    clauses: list = _window(filters.lookback, now)
     for field, value in (("issuer_cik", filters.issuer_cik), ("sector", filters.sector),
                          ("industry", filters.industry), ("side", filters.side)):
         if value is not None:
@@ -96,7 +101,7 @@ def filter_node(filters: Filters, now: datetime) -> ast.Node:
         value = getattr(filters, flag)
         if value is not None:
             clauses.append(ast.Term(flag, value))
-    must_not = []
+    must_not = list(_DEFAULT_EXCLUSIONS)
     if filters.exclude_10b5_1:
         must_not.append(ast.Term("is_10b5_1", True))
     if filters.exclude_cashless:

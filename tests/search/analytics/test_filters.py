@@ -6,19 +6,19 @@ from search.query.ast import Bool, Range, Term, Terms
 
 UTC = timezone.utc
 NOW = datetime(2022, 1, 1, 15, 30, tzinfo=UTC)
-DEFAULTS = (Term("table", "nonDerivative"), Term("superseded", False))
+EXCLUDED = (Term("table", "derivative"), Term("superseded", True))
 
 
 def test_by_default_only_table_i_rows_of_unsuperseded_filings_count():
-    assert filter_node(Filters(), NOW) == Bool(filter=DEFAULTS)
+    assert filter_node(Filters(), NOW) == Bool(must_not=EXCLUDED)
 
 
 def test_filed_at_days_ends_now_and_transaction_days_covers_whole_calendar_days():
     node = filter_node(Filters(lookback=Lookback(filed_at_days=7, transaction_days=30)), NOW)
-    assert node == Bool(filter=DEFAULTS + (
+    assert node == Bool(filter=(
         Range("filed_at", gte=datetime(2021, 12, 25, 15, 30, tzinfo=UTC), lte=NOW),
         Range("transaction_date", gte=datetime(2021, 12, 2, tzinfo=UTC), lte=datetime(2022, 1, 1, tzinfo=UTC)),
-    ))
+    ), must_not=EXCLUDED)
 
 
 def test_the_deprecated_days_overrides_both_windows():
@@ -32,14 +32,14 @@ def test_every_row_filter_becomes_one_clause_and_exclusions_are_must_not():
                       is_officer=True, is_director=False, is_ten_percent_owner=False, is_csuite=True,
                       exclude_10b5_1=True, exclude_cashless=True)
     assert filter_node(filters, NOW) == Bool(
-        filter=DEFAULTS + (
+        filter=(
             Term("issuer_cik", "320193"), Term("sector", "Technology"), Term("industry", "Semiconductors"),
             Term("side", "A"), Terms("code", ("P", "S")),
             Range("value_cents", gte=100001, lte=200_000_000),
             Term("is_officer", True), Term("is_director", False), Term("is_ten_percent_owner", False),
             Term("is_csuite", True),
         ),
-        must_not=(Term("is_10b5_1", True), Term("is_cashless", True)),
+        must_not=EXCLUDED + (Term("is_10b5_1", True), Term("is_cashless", True)),
     )
 
 
@@ -61,5 +61,5 @@ def test_the_transparency_filter_differs_only_by_counting_10b5_1_trades():
 def test_and_keeps_one_flat_bool():
     base = filter_node(Filters(), NOW)
     narrowed = and_(base, Term("side", "D"))
-    assert narrowed == Bool(filter=DEFAULTS + (Term("side", "D"),))
+    assert narrowed == Bool(filter=(Term("side", "D"),), must_not=EXCLUDED)
     assert and_(Term("a", 1), Term("b", 2)) == Bool(filter=(Term("a", 1), Term("b", 2)))
