@@ -455,7 +455,7 @@ class TantivyEngine(Engine):
         total = searcher.search(q, limit=1, count=True).count
         need = min(offset + size, MAX_RESULT_WINDOW)
         keys = list(sort) + [SortKey(spec.key)]
-        addresses = self._top(searcher, q, keys, need)[offset:need] if need > offset else []
+        addresses = self._top(searcher, q, keys, need, spec)[offset:need] if need > offset else []
         documents = [orjson.loads(searcher.doc(a).get_first(SOURCE)) for a in addresses]
         return Page(total=min(total, MAX_RESULT_WINDOW), total_is_exact=total <= MAX_RESULT_WINDOW,
                     documents=documents)
@@ -469,13 +469,13 @@ class TantivyEngine(Engine):
             return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Float, value, value, True, True)
         return tantivy.Query.term_query(self.schema, field, value)
 
-    def _top(self, searcher, query, keys: list[SortKey], need: int) -> list:
+    def _top(self, searcher, query, keys: list[SortKey], need: int, spec: IndexSpec) -> list:
         """The first `need` documents ordered by `keys`, missing values last.
 
         tantivy orders by one fast field and breaks ties by doc address; so take the top `need`
-        by the first key, keep the documents whose value is settled, and order each group of
-        equal values by the remaining keys recursively. Only the last group can reach past `need`;
-        the final key is unique, so the recursion ends there.
+        by the first key and settle each group of equal values by the remaining keys: a group
+        wholly inside the page is ordered from its documents' values; only the last group can
+        reach past `need`, and it is searched again, recursively. The final key is unique.
         """
         if need <= 0:
             return []
@@ -495,22 +495,38 @@ class TantivyEngine(Engine):
             j = i
             while j < len(hits) and hits[j][0] == hits[i][0]:
                 j += 1
-            if j - i == 1 and j < len(hits):
-                result.append(hits[i][1])
+            if j < len(hits) or len(hits) < need:
+                result.extend(self._order_group(searcher, [a for _, a in hits[i:j]], rest, spec))
             else:
                 group = tantivy.Query.boolean_query([
                     (tantivy.Occur.Must, has_key),
                     (tantivy.Occur.Must, self._equal(key.field, hits[i][0])),
                 ])
-                result.extend(self._top(searcher, group, rest, need - len(result)))
+                result.extend(self._top(searcher, group, rest, need - len(result), spec))
             i = j
         if len(hits) < need:
             missing = tantivy.Query.boolean_query([
                 (tantivy.Occur.Must, query),
                 (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, PRESENT, key.field)),
             ])
-            result.extend(self._top(searcher, missing, rest, need - len(result)))
+            result.extend(self._top(searcher, missing, rest, need - len(result), spec))
         return result[:need]
+
+    def _order_group(self, searcher, addresses: list, keys: list[SortKey], spec: IndexSpec) -> list:
+        """Order documents by `keys` from their own values (stable passes, last key first;
+        missing values last in both directions)."""
+        if len(addresses) == 1:
+            return addresses
+        sources = [flatten(spec, orjson.loads(searcher.doc(a).get_first(SOURCE))) for a in addresses]
+        order = list(range(len(addresses)))
+        for key in reversed(keys):
+            convert = _PLAN[key.field][0] or (lambda v: v)
+            values = [convert(src[key.field][0]) if key.field in src else None for src in sources]
+            present = [i for i in order if values[i] is not None]
+            absent = [i for i in order if values[i] is None]
+            present.sort(key=values.__getitem__, reverse=key.descending)
+            order = present + absent
+        return [addresses[i] for i in order]
 
     def aggregate(self, spec: IndexSpec, query: Node, aggs: dict[str, Any]) -> dict[str, Any]:
         if count_buckets(aggs) > BUCKET_LIMIT * 100:
