@@ -3,7 +3,6 @@ submissions, the complete submission `.txt` with its `<SEC-HEADER>`, the dissemi
 format, or nothing at all (bare XML). Pure: bytes in, `Envelope` out."""
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 import zlib

@@ -8,10 +8,9 @@ from insider.errors import BadRequest
 from mappings.filings import FILINGS
 from search.engines.base import MAX_RESULT_WINDOW, Engine
 from search.query.ast import SortKey
-from search.query.lucene import parse
+from search.query.lucene import MAX_QUERY_LENGTH, parse
 from search.query.sort import parse_sort
 
-MAX_QUERY_LENGTH = 2000
 MAX_SIZE = 50
 DEFAULT_SORT = [SortKey("filedAt", descending=True)]
 

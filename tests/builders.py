@@ -1,7 +1,7 @@
 """Small hand-written ownership documents for unit tests (real filings come from ../shared)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
