@@ -1,31 +1,34 @@
 """`python -m bench.feed_latency`: how long a filing takes from appearing in EDGAR's feed to
-being searchable through the query API, with `insider follow`'s real code path.
+being searchable through the query API, with the processes laid out as deployed.
 
-A local EDGAR (tests/indexer/edgar/fake_edgar.py, serving the corpus's real submissions on
-127.0.0.1) announces one Form 4 at a time in its getcurrent feed. The clock starts when the
-feed page that first lists the filing is served, so the wait for the next poll (the poll
-interval) is excluded; it stops when `search_filings` for `accessionNo:"..."` returns it. The
-split shows where the time goes: waiting for the rate limiter's next slot (EDGAR fair access:
-two consecutive requests are at least 1/EDGAR_MAX_RPS apart), then fetch + parse + commit.
+- A local EDGAR (tests/indexer/edgar/fake_edgar.py, serving the corpus's real submissions on
+  127.0.0.1) runs in this process and announces one Form 4 at a time in its getcurrent feed.
+- `insider follow` runs as its own process (the real command, embedded engine), polling the
+  feed every `--interval` seconds.
+- A reader process, standing in for the service, opens the same index and asks
+  `search_filings` for `accessionNo:"..."` every millisecond until the filing is there.
+
+The clock starts when the feed page that first lists the filing is served, so the wait for the
+next poll (the poll interval) is excluded, and stops when the reader finds it (time.monotonic
+is one clock for all processes). The split shows where the time goes: from the feed page to the
+fetch request (parsing the feed, the rate limiter), then fetch + parse + commit + reader reload.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
+from pathlib import Path
 
-from indexer.edgar.client import EdgarClient
-from indexer.edgar.checkpoint import state_dir
-from indexer.edgar.follow import Follower, follow
-from indexer.edgar.sync import edgar_today
-from indexer.pipeline import open_ingestor
-from insider import settings as settings_module
-from search.filings import SearchParams, search_filings
 from tests.indexer.edgar.fake_edgar import FakeEdgar, load_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -39,42 +42,62 @@ def summary(samples_s: list[float]) -> dict:
             "max_ms": round(max(ms), 1)}
 
 
+def watch() -> None:
+    """The reader process: for each accession number read from stdin, poll the index until it
+    is searchable and print `accession monotonic-seconds` (or `accession -` after 30 s)."""
+    from insider import settings as settings_module
+    from search.engines.tantivy_engine import TantivyEngine
+    from search.filings import SearchParams, search_filings
+
+    engine = None
+    for line in sys.stdin:
+        accession = line.strip()
+        params = SearchParams.from_raw(f'accessionNo:"{accession}"')
+        deadline = time.monotonic() + 30
+        found = "-"
+        while time.monotonic() < deadline:
+            if engine is None and (Path(settings_module.load().data_dir) / "index" / "CURRENT").exists():
+                engine = TantivyEngine(settings_module.load().data_dir)
+            if engine is not None and search_filings(engine, params)["total"]["value"]:
+                found = repr(time.monotonic())
+                break
+            time.sleep(0.001)
+        print(accession, found, flush=True)
+
+
 def measure(filings: int, interval: float, gap: float) -> dict:
     catalog = load_catalog()
     chosen = sorted((f for f in catalog.values() if f.form_type == "4"), key=lambda f: f.accepted)[-filings:]
     with FakeEdgar(catalog) as edgar, tempfile.TemporaryDirectory() as data:
-        os.environ.update(EDGAR_BASE_URL=edgar.url, INSIDER_DATA_DIR=data,
-                          SEC_USER_AGENT=os.environ.get("SEC_USER_AGENT", "Insider bench admin@example.com"))
-        settings = settings_module.load()
-        ingestor = open_ingestor(settings, workers=1)
-        client = EdgarClient(settings)
-        follower = Follower(client, ingestor, state_dir(settings) / "follow.json", lambda: edgar_today(settings))
-        stop = threading.Event()
-        poller = threading.Thread(target=follow, args=(follower, interval, False, stop, lambda tally: None))
-        poller.start()
+        env = {**os.environ, "EDGAR_BASE_URL": edgar.url, "INSIDER_DATA_DIR": data, "PYTHONPATH": str(ROOT),
+               "SEC_USER_AGENT": os.environ.get("SEC_USER_AGENT", "Insider bench admin@example.com")}
+        follower = subprocess.Popen([sys.executable, "-m", "insider.cli", "follow", "--interval", str(interval)],
+                                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+        reader = subprocess.Popen([sys.executable, "-m", "bench.feed_latency", "--watch"], env=env, cwd=ROOT,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         visible: dict[str, float] = {}
         try:
             for filing in chosen:
                 edgar.publish(filing)
-                params = SearchParams.from_raw(f'accessionNo:"{filing.accession}"')
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline:
-                    if search_filings(ingestor.engine, params)["total"]["value"]:
-                        visible[filing.accession] = time.monotonic()
-                        break
-                    time.sleep(0.001)
+                reader.stdin.write(filing.accession + "\n")
+                reader.stdin.flush()
+                accession, at = reader.stdout.readline().split()
+                if at != "-":
+                    visible[accession] = float(at)
                 time.sleep(gap)
         finally:
-            stop.set()
-            poller.join()
-            client.close()
+            reader.stdin.close()
+            reader.wait(timeout=30)
+            follower.send_signal(signal.SIGTERM)
+            follower.wait(timeout=30)
         fetched = {}
         for hit in edgar.hits:
             if hit.path.startswith("/Archives/edgar/data/"):
                 fetched.setdefault(hit.path.rsplit("/", 1)[1][:-4], hit.at)
         seen = [f.accession for f in chosen if f.accession in visible]
         return {
-            "filings": len(chosen), "searchable": len(seen), "edgar_max_rps": settings.edgar_max_rps,
+            "filings": len(chosen), "searchable": len(seen),
+            "edgar_max_rps": float(os.environ.get("EDGAR_MAX_RPS") or 8.0), "poll_interval_s": interval,
             "feed_to_searchable": summary([visible[a] - edgar.first_listed[a] for a in seen]),
             "feed_to_fetch_request": summary([fetched[a] - edgar.first_listed[a] for a in seen]),
             "fetch_request_to_searchable": summary([visible[a] - fetched[a] for a in seen]),
@@ -86,7 +109,11 @@ def main() -> None:
     parser.add_argument("--filings", type=int, default=100, help="filings announced one by one (default 100)")
     parser.add_argument("--interval", type=float, default=0.5, help="follow's poll interval, seconds")
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between a filing being searchable and the next announcement")
+    parser.add_argument("--watch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.watch:
+        watch()
+        return
     print(json.dumps(measure(args.filings, args.interval, args.gap), indent=2))
 
 

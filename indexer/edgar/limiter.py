@@ -1,43 +1,50 @@
 """The process-wide ceiling on EDGAR requests.
 
 SEC fair access counts requests per second per user, whatever the number of threads or
-clients, so every request of the process draws from one bucket."""
+clients, so every request of the process draws from one limiter."""
 from __future__ import annotations
 
+import collections
 import threading
 import time
 
 from insider.errors import ConfigurationError
 
 SEC_MAX_RPS = 10.0
-# EDGAR counts requests when they arrive, after a network transit whose duration varies. Each
-# interval is stretched by this much so that at 10/s, 11 requests span 1.03 s: transit jitter
-# below 30 ms cannot squeeze them into one of EDGAR's seconds. The price is 3% of speed.
-JITTER_ALLOWANCE = 0.003
+# EDGAR counts requests when they arrive, after a network transit whose duration varies. The
+# window is stretched by this much: `rate` grants are never closer than WINDOW apart, so transit
+# jitter below 30 ms cannot squeeze rate + 1 arrivals into one of EDGAR's seconds.
+JITTER_ALLOWANCE = 0.03
+WINDOW = 1.0 + JITTER_ALLOWANCE
 
 
 class RateLimiter:
-    """A token bucket holding a single token: grants are spaced at least 1/rate apart (plus
-    the jitter allowance).
+    """A sliding window: at most `rate` grants in any WINDOW seconds (rate is rounded down to a
+    whole number of requests, and at least 1; below 1/s the grants are spaced 1/rate apart).
 
-    A deeper bucket would let a burst through after an idle spell, and EDGAR would see more
-    than `rate` requests inside one second. Each caller reserves its slot under the lock and
+    Unlike a one-token bucket (grants 1/rate apart), an idle client may send its feed poll and
+    the fetch that follows it back to back, which is what makes a new filing searchable within
+    a few tens of milliseconds of being listed; yet EDGAR never sees more than `rate` requests
+    in any second, however the grants bunch. Each caller reserves its slot under the lock and
     sleeps outside it, so threads queue in arrival order without holding the lock."""
 
     def __init__(self, rate: float, clock=time.monotonic, sleep=time.sleep):
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next_grant = 0.0
+        self._not_before = 0.0
         self._holds = 0
-        self._interval = _interval(rate)
+        self._per_window, self._window = _shape(rate)
+        self._grants: collections.deque[float] = collections.deque(maxlen=self._per_window)
 
     def acquire(self) -> None:
         while True:
             with self._lock:
                 now = self._clock()
-                grant = max(now, self._next_grant)
-                self._next_grant = grant + self._interval
+                grant = max(now, self._not_before)
+                if len(self._grants) == self._per_window:
+                    grant = max(grant, self._grants[0] + self._window)
+                self._grants.append(grant)
                 holds = self._holds
             if grant > now:
                 self._sleep(grant - now)
@@ -49,18 +56,24 @@ class RateLimiter:
     def hold(self, seconds: float) -> None:
         """Delay every grant not yet used: a 429 tells the whole process to wait, not one thread."""
         with self._lock:
-            self._next_grant = max(self._next_grant, self._clock() + seconds)
+            self._not_before = max(self._not_before, self._clock() + seconds)
             self._holds += 1
 
     def slow_to(self, rate: float) -> None:
+        per_window, window = _shape(rate)
         with self._lock:
-            self._interval = max(self._interval, _interval(rate))
+            if per_window / window < self._per_window / self._window:
+                self._per_window, self._window = per_window, window
+                self._grants = collections.deque(self._grants, maxlen=per_window)
 
 
-def _interval(rate: float) -> float:
+def _shape(rate: float) -> tuple[int, float]:
+    """(grants, window seconds) for a rate: 8/s is 8 grants per WINDOW; 0.5/s is 1 per 2 s."""
     if not 0 < rate <= SEC_MAX_RPS:
         raise ConfigurationError(f"EDGAR request rate must be in (0, {SEC_MAX_RPS:g}] per second, got {rate}")
-    return 1.0 / rate + JITTER_ALLOWANCE
+    if rate >= 1:
+        return int(rate), WINDOW
+    return 1, 1.0 / rate + JITTER_ALLOWANCE
 
 
 _process_limiter: RateLimiter | None = None

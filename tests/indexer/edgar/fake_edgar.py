@@ -260,6 +260,9 @@ def _escape(text: str) -> str:
 def _handler(edgar: FakeEdgar):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm the body would wait for
+        # the client's delayed ACK (40 ms on Linux), a stall EDGAR's own servers do not have.
+        disable_nagle_algorithm = True
 
         def do_GET(self):
             arrived = time.monotonic()
