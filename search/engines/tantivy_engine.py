@@ -31,6 +31,7 @@ from search.query.ast import Node, SortKey
 KIND = "_kind"
 SOURCE = "_source"
 PRESENT = "_present"
+_NOTHING = object()  # no hit after the page
 SPECS = (FILINGS, TRANSACTIONS)
 BUCKET_LIMIT = 65_000
 WRITER_HEAP = 256_000_000
@@ -335,6 +336,7 @@ class TantivyEngine(Engine):
         self._index: tantivy.Index | None = None
         self._generation: str | None = None
         self._writer = None
+        self._searcher_cache: tuple[tuple, tantivy.Searcher] | None = None
 
     # -- opening and generations --
 
@@ -386,9 +388,23 @@ class TantivyEngine(Engine):
             return self._index
 
     def _searcher(self) -> tantivy.Searcher:
+        """A searcher over the latest commit. Reloading the reader costs about a millisecond, so
+        it happens only when the generation's meta.json (which every commit, from this process
+        or another, replaces atomically) is not the one the cached searcher was opened on."""
         index = self._current()
-        index.reload()
-        return index.searcher()
+        try:
+            meta = os.stat(self.root / self._generation / "meta.json")
+            stamp = (self._generation, meta.st_ino, meta.st_mtime_ns, meta.st_size)
+        except FileNotFoundError:
+            stamp = None
+        cached = self._searcher_cache
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return cached[1]
+        with self._lock:
+            index.reload()
+            searcher = index.searcher()
+            self._searcher_cache = (stamp, searcher) if stamp is not None else None
+        return searcher
 
     def _kind_query(self, spec: IndexSpec, query: Node) -> tantivy.Query:
         kind = tantivy.Query.term_query(self.schema, KIND, spec.name)
@@ -412,7 +428,6 @@ class TantivyEngine(Engine):
             writer = self._get_writer()
             self._add(writer, batch)
             writer.commit()
-            self._current().reload()
 
     def _add(self, writer, batch: Batch) -> None:
         schema = self.schema
@@ -443,10 +458,14 @@ class TantivyEngine(Engine):
     def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int) -> Page:
         searcher = self._searcher()
         q = self._kind_query(spec, query)
-        total = searcher.search(q, limit=1, count=True).count
         need = min(offset + size, MAX_RESULT_WINDOW)
         keys = list(sort) + [SortKey(spec.key)]
-        addresses = self._top(searcher, q, keys, need, spec)[offset:need] if need > offset else []
+        total, addresses = None, []
+        if need > offset:
+            total, addresses = self._top(searcher, q, keys, need, spec, count=True)
+            addresses = addresses[offset:need]
+        if total is None:
+            total = searcher.search(q, limit=1, count=True).count
         documents = [orjson.loads(searcher.doc(a).get_first(SOURCE)) for a in addresses]
         return Page(total=min(total, MAX_RESULT_WINDOW), total_is_exact=total <= MAX_RESULT_WINDOW,
                     documents=documents)
@@ -460,48 +479,45 @@ class TantivyEngine(Engine):
             return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Float, value, value, True, True)
         return tantivy.Query.term_query(self.schema, field, value)
 
-    def _top(self, searcher, query, keys: list[SortKey], need: int, spec: IndexSpec) -> list:
-        """The first `need` documents ordered by `keys`, missing values last.
+    def _top(self, searcher, query, keys: list[SortKey], need: int, spec: IndexSpec,
+             count: bool = False) -> tuple[int | None, list]:
+        """(matches if `count` was asked else None, the first `need` documents ordered by `keys`,
+        missing values last).
 
-        tantivy orders by one fast field and breaks ties by doc address; so take the top `need`
-        by the first key and settle each group of equal values by the remaining keys: a group
-        wholly inside the page is ordered from its documents' values; only the last group can
-        reach past `need`, and it is searched again, recursively. The final key is unique.
+        tantivy orders by one fast field, puts documents without a value last in both directions
+        (tests/search/engines pins this), and breaks ties by doc address. So take the top `need`,
+        and one more to see whether the last group goes on, by the first key, and settle each
+        group of equal values by the remaining keys: a group that ends inside the page is ordered
+        from its documents' values; only a last group that continues past `need` is searched
+        again, recursively. The final key is unique.
         """
         if need <= 0:
-            return []
+            return None, []
         key, rest = keys[0], keys[1:]
         order = tantivy.Order.Desc if key.descending else tantivy.Order.Asc
+        found = searcher.search(query, limit=need if not rest else need + 1, order_by_field=key.field,
+                                order=order, count=count)
+        total = found.count if count else None
         if not rest:
-            return [a for _, a in searcher.search(query, limit=need, order_by_field=key.field, order=order,
-                                                  count=False).hits]
-        has_key = tantivy.Query.boolean_query([
-            (tantivy.Occur.Must, query),
-            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, PRESENT, key.field)),
-        ])
-        hits = searcher.search(has_key, limit=need, order_by_field=key.field, order=order, count=False).hits
+            return total, [a for _, a in found.hits]
+        hits = found.hits[:need]
+        beyond = found.hits[need][0] if len(found.hits) > need else _NOTHING
         result: list = []
         i = 0
         while i < len(hits):
             j = i
             while j < len(hits) and hits[j][0] == hits[i][0]:
                 j += 1
-            if j < len(hits) or len(hits) < need:
+            if j < len(hits) or beyond != hits[i][0]:
                 result.extend(self._order_group(searcher, [a for _, a in hits[i:j]], rest, spec))
             else:
-                group = tantivy.Query.boolean_query([
-                    (tantivy.Occur.Must, has_key),
-                    (tantivy.Occur.Must, self._equal(key.field, hits[i][0])),
-                ])
-                result.extend(self._top(searcher, group, rest, need - len(result), spec))
+                value = hits[i][0]
+                same = (tantivy.Query.term_query(self.schema, PRESENT, key.field), tantivy.Occur.MustNot) \
+                    if value is None else (self._equal(key.field, value), tantivy.Occur.Must)
+                group = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (same[1], same[0])])
+                result.extend(self._top(searcher, group, rest, need - len(result), spec)[1])
             i = j
-        if len(hits) < need:
-            missing = tantivy.Query.boolean_query([
-                (tantivy.Occur.Must, query),
-                (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, PRESENT, key.field)),
-            ])
-            result.extend(self._top(searcher, missing, rest, need - len(result), spec))
-        return result[:need]
+        return total, result[:need]
 
     def _order_group(self, searcher, addresses: list, keys: list[SortKey], spec: IndexSpec) -> list:
         """Order documents by `keys` from their own values (stable passes, last key first;

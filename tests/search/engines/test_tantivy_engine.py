@@ -144,3 +144,35 @@ def test_keyword_ranges_select_exactly_the_strings_between_the_bounds(tantivy_en
         got = [d["ticker"] for d in tantivy_engine.search(TRANSACTIONS, node, [SortKey("ticker")], 0, 500).documents]
         want = [t for t in tickers if (low <= t if inclusive_low else low < t) and (t <= high if inclusive_high else t < high)]
         assert got == want, (low, high, inclusive_low, inclusive_high)
+
+
+def test_a_row_without_the_sort_key_comes_last_in_both_directions(engine_with_rows):
+    """One counted search orders by the first key, relying on tantivy to put documents
+    without a value last whichever the direction; a tie group of them that straddles the
+    page end is searched again on its own."""
+    engine, rows = engine_with_rows
+    keys = [SortKey("ticker", True)]
+    assert [d["id"] for d in engine.search(TRANSACTIONS, ast.MatchAll(), keys, 0, 5).documents] == \
+        reference_order(rows, keys)[:5]
+    strays = [{"id": f"R9999{n}", "accession_no": "A999", "code": "P", "side": "A"} for n in range(4)]
+    engine.write(Batch(filings=[], rows=strays))
+    for descending in (True, False):
+        keys = [SortKey("ticker", descending)]
+        expected = reference_order(rows + strays, keys)
+        for offset in (295, 298, 301):
+            page = engine.search(TRANSACTIONS, ast.MatchAll(), keys, offset, 2)
+            assert [d["id"] for d in page.documents] == expected[offset:offset + 2]
+            assert page.total == 304
+
+
+def test_a_reader_sees_what_another_writer_committed(tmp_path):
+    """The service and `insider follow` are separate processes: the reader's cached searcher
+    must notice each commit of the other."""
+    from search.engines.tantivy_engine import TantivyEngine
+
+    writer, reader = TantivyEngine(tmp_path), TantivyEngine(tmp_path)
+    writer.ensure_ready()
+    rows = make_rows(3)
+    for n, row in enumerate(rows, start=1):
+        writer.write(Batch(filings=[], rows=[row]))
+        assert reader.search(TRANSACTIONS, ast.MatchAll(), [], 0, 10).total == n
