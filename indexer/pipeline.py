@@ -18,6 +18,7 @@ from indexer.ownership import build_filing, parse_xml
 from indexer.submission import pseudo_accession, unwrap
 from insider.errors import RejectedInput
 from insider.settings import Settings
+from mappings.filings import FILINGS
 from mappings.transactions import TRANSACTIONS
 from search.engines.base import Batch, Engine
 from search.query import ast
@@ -56,30 +57,41 @@ def classify(filing: dict, sic: str | None, overrides: dict) -> dict:
     return filing
 
 
-def prepare(name: str, data: bytes, max_bytes: int, overrides: dict):
-    """bytes -> ("ok", filing, rows) or ("rejected", name, reason). Pure; runs in workers."""
+def prepare(name: str, data: bytes, max_bytes: int, overrides: dict, encoder=None):
+    """bytes -> ("ok", filing, rows, encoded) or ("rejected", name, reason). Pure; runs in
+    workers. `encoded` holds the documents in the engine's write form when it has an encoder."""
     try:
         envelope = unwrap(data, name, max_bytes)
         root = parse_xml(envelope.xml)
         accession = envelope.accession_no or pseudo_accession(envelope.xml)
         filing = build_filing(root, accession, envelope.filed_at)
         filing = classify(filing, envelope.sic, overrides)
-        return "ok", filing, transaction_rows(filing)
+        rows = transaction_rows(filing)
+        return "ok", filing, rows, encode_all(encoder, filing, rows)
     except RejectedInput as exc:
         return "rejected", name, exc.message
     except Exception as exc:  # noqa: BLE001 - one bad file must never sink the batch
         return "rejected", name, f"unexpected {type(exc).__name__}: {exc}"
 
 
+def encode_all(encoder, filing: dict, rows: list[dict]) -> dict:
+    if encoder is None:
+        return {}
+    encoded = {(FILINGS.name, filing[FILINGS.key]): encoder(FILINGS, filing)}
+    for row in rows:
+        encoded[(TRANSACTIONS.name, row[TRANSACTIONS.key])] = encoder(TRANSACTIONS, row)
+    return encoded
+
+
 _WORKER: dict = {}
 
 
-def _init_worker(max_bytes: int, overrides: dict) -> None:
-    _WORKER.update(max_bytes=max_bytes, overrides=overrides)
+def _init_worker(max_bytes: int, overrides: dict, encoder) -> None:
+    _WORKER.update(max_bytes=max_bytes, overrides=overrides, encoder=encoder)
 
 
 def _prepare_in_worker(item: tuple[str, bytes]):
-    return prepare(item[0], item[1], _WORKER["max_bytes"], _WORKER["overrides"])
+    return prepare(item[0], item[1], _WORKER["max_bytes"], _WORKER["overrides"], _WORKER["encoder"])
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -102,7 +114,7 @@ class Ingestor:
         items = ((s.name, s.data) for s in sources)
         if self.workers > 1:
             with ProcessPoolExecutor(self.workers, initializer=_init_worker,
-                                     initargs=(self.settings.max_file_bytes, self.overrides)) as pool:
+                                     initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder)) as pool:
                 for chunk in _chunks(items, self.batch_size):
                     results = list(pool.map(_prepare_in_worker, chunk, chunksize=16))
                     report.merge(self._write(results))
@@ -110,7 +122,8 @@ class Ingestor:
                         progress(len(chunk))
         else:
             for chunk in _chunks(items, self.batch_size):
-                results = [prepare(n, d, self.settings.max_file_bytes, self.overrides) for n, d in chunk]
+                results = [prepare(n, d, self.settings.max_file_bytes, self.overrides, self.engine.encoder)
+                           for n, d in chunk]
                 report.merge(self._write(results))
                 if progress:
                     progress(len(chunk))
@@ -120,7 +133,7 @@ class Ingestor:
         report = IngestReport()
         for chunk in _chunks(filings, self.batch_size):
             classified = [classify(f, (f.get("classification") or {}).get("sic"), self.overrides) for f in chunk]
-            results = [("ok", f, transaction_rows(f)) for f in classified]
+            results = [("ok", f, transaction_rows(f), {}) for f in classified]
             report.merge(self._write(results))
             if progress:
                 progress(len(chunk))
@@ -129,15 +142,17 @@ class Ingestor:
     def _write(self, results: list) -> IngestReport:
         report = IngestReport()
         fresh: dict[str, tuple[dict, list]] = {}
+        encoded: dict = {}
         for result in results:
             if result[0] == "rejected":
                 report.rejected.append((result[1], result[2]))
             else:
-                _, filing, rows = result
+                _, filing, rows, forms = result
                 if filing["accessionNo"] in fresh:  # the first copy wins, as across batches
                     report.duplicates += 1
                     continue
                 fresh[filing["accessionNo"]] = (filing, rows)
+                encoded.update(forms)
         known = self.engine.known_accessions(fresh)
         report.duplicates += len(known)
         for accession in known:
@@ -145,7 +160,10 @@ class Ingestor:
         if not fresh:
             return report
         filings, rows, updates = self._supersede(list(fresh.values()))
-        self.engine.write(Batch(filings=filings, rows=rows, row_updates=updates))
+        for row in rows:
+            if row.get("superseded"):  # changed since the worker encoded it
+                encoded.pop((TRANSACTIONS.name, row[TRANSACTIONS.key]), None)
+        self.engine.write(Batch(filings=filings, rows=rows, row_updates=updates, encoded=encoded))
         report.ingested += len(filings)
         report.accessions.extend(f["accessionNo"] for f in filings)
         return report

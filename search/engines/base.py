@@ -3,8 +3,8 @@ conformance suite (tests/conformance) proves the two implementations answer alik
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from mappings import IndexSpec
 from search.query.ast import Node, SortKey
@@ -25,6 +25,9 @@ class Batch:
     filings: list[dict]                 # filing documents (sec-api JSON + extensions)
     rows: list[dict]                    # transaction rows of those filings
     row_updates: list[dict] = ()        # already-stored rows re-written (e.g. marked superseded)
+    # (index name, document key) -> the document already in the engine's write form, made by
+    # `Engine.encoder` (in the ingest workers); documents without an entry are encoded on write.
+    encoded: Mapping[tuple[str, str], Any] = field(default_factory=dict)
 
 
 class Engine(ABC):
@@ -36,6 +39,10 @@ class Engine(ABC):
     """
 
     name: str
+    # A pure, picklable function (spec, document) -> the engine's write form, or None. The ingest
+    # pipeline runs it in its worker processes so the one writing process only hands over
+    # ready-made documents (see Batch.encoded).
+    encoder: Callable[[IndexSpec, dict], Any] | None = None
 
     @abstractmethod
     def ensure_ready(self) -> None:

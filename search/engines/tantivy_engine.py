@@ -7,6 +7,7 @@ readers in other processes notice the pointer change and reopen.
 """
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import threading
@@ -129,15 +130,18 @@ def _converter(field: Field):
 _PLAN = {path: (_converter(f), _prefixes(path)) for path, f in FIELDS.items()}
 
 
-def to_document(spec: IndexSpec, document: dict, schema: tantivy.Schema) -> tantivy.Document:
-    values: dict[str, list] = {KIND: [spec.name], SOURCE: [orjson.dumps(document)]}
+def encode(spec: IndexSpec, document: dict) -> str:
+    """A document in the JSON form `IndexWriter.add_json` takes: every field's values (dates as
+    RFC 3339, the source as base64), the kind, and the paths it makes present. Pure, so the
+    ingest pipeline runs it in its worker processes; the writer only hands the string over."""
+    values: dict[str, object] = {KIND: spec.name, SOURCE: base64.b64encode(orjson.dumps(document)).decode()}
     present: set[str] = set()
     for path, items in flatten(spec, document).items():
         convert, prefixes = _PLAN[path]
         values[path] = items if convert is None else [convert(v) for v in items]
         present.update(prefixes)
     values[PRESENT] = list(present)
-    return tantivy.Document.from_dict(values, schema)
+    return orjson.dumps(values).decode()
 
 
 # --- query translation (AST -> tantivy.Query) -----------------------------------------------
@@ -327,6 +331,7 @@ def _agg_result(aggs: dict, raw: dict) -> dict:
 
 class TantivyEngine(Engine):
     name = "tantivy"
+    encoder = staticmethod(encode)
 
     def __init__(self, data_dir: Path):
         self.root = Path(data_dir) / "index"
@@ -430,16 +435,18 @@ class TantivyEngine(Engine):
             writer.commit()
 
     def _add(self, writer, batch: Batch) -> None:
-        schema = self.schema
+        encoded = batch.encoded
         for filing in batch.filings:
             accession = filing["accessionNo"]
             writer.delete_documents_by_term(FILINGS.key, accession)
             writer.delete_documents_by_term("accession_no", accession)
-            writer.add_document(to_document(FILINGS, filing, schema))
+            writer.add_json(encoded.get((FILINGS.name, accession)) or encode(FILINGS, filing))
         for row in batch.row_updates:
             writer.delete_documents_by_term(TRANSACTIONS.key, row["id"])
-        for row in list(batch.rows) + list(batch.row_updates):
-            writer.add_document(to_document(TRANSACTIONS, row, schema))
+        for row in batch.rows:
+            writer.add_json(encoded.get((TRANSACTIONS.name, row["id"])) or encode(TRANSACTIONS, row))
+        for row in batch.row_updates:
+            writer.add_json(encode(TRANSACTIONS, row))
 
     def known_accessions(self, accessions: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(accessions))

@@ -91,7 +91,7 @@ def _ours(path: Path) -> dict:
     result = prepare(str(path), path.read_bytes(), LIMIT, {})
     if result[0] == "rejected":
         return {"rejected": result[2]}
-    _, filing, rows = result
+    _, filing, rows, _ = result
     return {
         "issuer_cik": filing["issuer"]["cik"],
         "ticker": filing["issuer"].get("tradingSymbol"),
