@@ -88,6 +88,7 @@ def main(argv=None) -> int:
     parser.add_argument("--ingest-filings", type=int, default=100_000)
     parser.add_argument("--query-filings", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--engines", default="tantivy,opensearch", help="serving benchmarks: which engines")
     args = parser.parse_args(argv)
     sections = args.only.split(",")
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -104,9 +105,9 @@ def main(argv=None) -> int:
     if {"query", "analytics", "http"} & set(sections):
         from bench.serving import bench_serving
 
-        results.update(bench_serving(args.query_filings, sections))
+        results.update(bench_serving(args.query_filings, sections, tuple(args.engines.split(","))))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / f"latest-{'-'.join(sections)}.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
     return 0
 

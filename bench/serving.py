@@ -37,7 +37,7 @@ def _load(engine, settings, filings: int) -> float:
     from indexer.pipeline import Ingestor
 
     start = time.perf_counter()
-    Ingestor(engine, settings, batch_size=5000, workers=1).ingest_documents(scaled_filings(filings))
+    Ingestor(engine, settings, batch_size=5000, workers=os.cpu_count() or 2).ingest_documents(scaled_filings(filings))
     return time.perf_counter() - start
 
 
@@ -112,7 +112,7 @@ def _http_throughput(data_dir: Path, seconds: int = 20) -> dict:
         server.wait()
 
 
-def bench_serving(filings: int, sections: list[str]) -> dict:
+def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ...] = ("tantivy", "opensearch")) -> dict:
     from insider import settings as settings_module
     from search.engines.tantivy_engine import TantivyEngine
     from service.app import create_app
@@ -122,15 +122,17 @@ def bench_serving(filings: int, sections: list[str]) -> dict:
     os.environ.update(INSIDER_DATA_DIR=str(tmp), OPENSEARCH_URL="", INSIDER_AUTH="off",
                       INSIDER_NOW="2026-01-01T00:00:00Z")
     settings = settings_module.load()
-    engines = {"tantivy": TantivyEngine(tmp)}
+    engines = {"tantivy": TantivyEngine(tmp)} if "tantivy" in engine_names else {}
     url = os.environ.get("OPENSEARCH_TEST_URL", "http://127.0.0.1:9200")
     try:
+        if "opensearch" not in engine_names:
+            raise OSError("not asked for")
         urllib.request.urlopen(f"{url}/_cluster/health", timeout=2)
         from search.engines.opensearch import OpenSearchEngine
 
         engines["opensearch"] = OpenSearchEngine(url, prefix="bench")
-    except OSError:
-        results["opensearch"] = {"skipped": f"no OpenSearch at {url}"}
+    except OSError as exc:
+        results["opensearch"] = {"skipped": f"no OpenSearch at {url}: {exc}"}
     for name, engine in engines.items():
         engine.ensure_ready()
         seconds = _load(engine, settings, filings)
@@ -141,7 +143,7 @@ def bench_serving(filings: int, sections: list[str]) -> dict:
             entry["analytics"] = _analytics_latency(create_app(settings, engine), rounds=100)
         results[name] = entry
         print(name, entry, flush=True)
-    if "http" in sections:
+    if "http" in sections and "tantivy" in engines:
         results["http_tantivy"] = _http_throughput(tmp)
         print("http", results["http_tantivy"], flush=True)
     return results

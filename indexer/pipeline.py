@@ -83,6 +83,13 @@ def encode_all(encoder, filing: dict, rows: list[dict]) -> dict:
     return encoded
 
 
+def prepare_document(filing: dict, overrides: dict, encoder=None):
+    """A built filing document -> ("ok", filing, rows, encoded), re-classified. Pure."""
+    filing = classify(filing, (filing.get("classification") or {}).get("sic"), overrides)
+    rows = transaction_rows(filing)
+    return "ok", filing, rows, encode_all(encoder, filing, rows)
+
+
 _WORKER: dict = {}
 
 
@@ -92,6 +99,10 @@ def _init_worker(max_bytes: int, overrides: dict, encoder) -> None:
 
 def _prepare_in_worker(item: tuple[str, bytes]):
     return prepare(item[0], item[1], _WORKER["max_bytes"], _WORKER["overrides"], _WORKER["encoder"])
+
+
+def _document_in_worker(filing: dict):
+    return prepare_document(filing, _WORKER["overrides"], _WORKER["encoder"])
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -130,13 +141,21 @@ class Ingestor:
         return report
 
     def ingest_documents(self, filings: Iterable[dict], progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Filing documents already built (data sets, reindex, the scaled bench corpus): classify,
+        derive rows and encode them, in worker processes when there are several."""
         report = IngestReport()
-        for chunk in _chunks(filings, self.batch_size):
-            classified = [classify(f, (f.get("classification") or {}).get("sic"), self.overrides) for f in chunk]
-            results = [("ok", f, transaction_rows(f), {}) for f in classified]
-            report.merge(self._write(results))
-            if progress:
-                progress(len(chunk))
+        if self.workers > 1:
+            with ProcessPoolExecutor(self.workers, initializer=_init_worker,
+                                     initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder)) as pool:
+                for chunk in _chunks(filings, self.batch_size):
+                    report.merge(self._write(list(pool.map(_document_in_worker, chunk, chunksize=64))))
+                    if progress:
+                        progress(len(chunk))
+        else:
+            for chunk in _chunks(filings, self.batch_size):
+                report.merge(self._write([prepare_document(f, self.overrides, None) for f in chunk]))
+                if progress:
+                    progress(len(chunk))
         return report
 
     def _write(self, results: list) -> IngestReport:
