@@ -37,7 +37,7 @@ def register(subparsers) -> None:
         "at once, and check every finished day against its daily index so that nothing the feed "
         "missed (or that was filed while this was not running) is lost. Stops on Ctrl-C/SIGTERM.",
     )
-    p.add_argument("--interval", type=float, default=10.0, help="seconds between polls (default 10)")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between polls (default 2: three feed requests, 1.5 requests/s)")
     p.add_argument("--once", action="store_true", help="poll once, then exit")
     p.set_defaults(run=run_follow)
 
