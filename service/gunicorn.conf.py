@@ -1,10 +1,19 @@
 """gunicorn settings for `make run` / `make serve`. The engine opens lazily in each worker (after
-the fork), so workers never share an index handle; tantivy readers are cheap and concurrent."""
-import multiprocessing
+the fork), so workers never share an index handle; tantivy readers are cheap and concurrent.
 
-workers = max(2, multiprocessing.cpu_count() * 2)
-threads = 2
-worker_class = "gthread"
+Sync workers, one per core, for the embedded engine: a request is CPU-bound Python plus a tantivy
+search, and threads only add GIL contention (ticker queries at 1M filings on 2 cores: 503 req/s
+with 2 sync workers, 205 with 4 gthread workers x 2 threads, p99 85 vs 943 ms; BENCHMARKS.md).
+With OpenSearch a request mostly waits on the network, so twice as many workers. Sync workers do
+not defend against slow clients: facing the internet, put a buffering proxy (nginx) in front.
+`WEB_CONCURRENCY` overrides the worker count."""
+import multiprocessing
+import os
+
+_cores = multiprocessing.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY") or (2 * _cores if os.environ.get("OPENSEARCH_URL") else _cores))
+worker_class = "sync"
+threads = 1
 timeout = 60
 accesslog = "-"
 errorlog = "-"
