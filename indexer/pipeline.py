@@ -121,39 +121,31 @@ class Ingestor:
         engine.ensure_ready()
 
     def ingest(self, sources: Iterable[Source], progress: Callable[[int], None] | None = None) -> IngestReport:
-        report = IngestReport()
         items = ((s.name, s.data) for s in sources)
-        if self.workers > 1:
-            with ProcessPoolExecutor(self.workers, initializer=_init_worker,
-                                     initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder)) as pool:
-                for chunk in _chunks(items, self.batch_size):
-                    results = list(pool.map(_prepare_in_worker, chunk, chunksize=16))
-                    report.merge(self._write(results))
-                    if progress:
-                        progress(len(chunk))
-        else:
-            for chunk in _chunks(items, self.batch_size):
-                results = [prepare(n, d, self.settings.max_file_bytes, self.overrides, self.engine.encoder)
-                           for n, d in chunk]
-                report.merge(self._write(results))
-                if progress:
-                    progress(len(chunk))
-        return report
+        max_bytes = self.settings.max_file_bytes
+        return self._run(items, _prepare_in_worker, 16,
+                         lambda item: prepare(item[0], item[1], max_bytes, self.overrides), progress)
 
     def ingest_documents(self, filings: Iterable[dict], progress: Callable[[int], None] | None = None) -> IngestReport:
         """Filing documents already built (data sets, reindex, the scaled bench corpus): classify,
         derive rows and encode them, in worker processes when there are several."""
+        return self._run(filings, _document_in_worker, 64,
+                         lambda filing: prepare_document(filing, self.overrides, None), progress)
+
+    def _run(self, items: Iterable, in_worker, chunksize: int, in_process, progress) -> IngestReport:
+        """Prepare items in batches (in worker processes when there are several; in this one the
+        writer encodes on write instead) and write each batch."""
         report = IngestReport()
         if self.workers > 1:
             with ProcessPoolExecutor(self.workers, initializer=_init_worker,
                                      initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder)) as pool:
-                for chunk in _chunks(filings, self.batch_size):
-                    report.merge(self._write(list(pool.map(_document_in_worker, chunk, chunksize=64))))
+                for chunk in _chunks(items, self.batch_size):
+                    report.merge(self._write(list(pool.map(in_worker, chunk, chunksize=chunksize))))
                     if progress:
                         progress(len(chunk))
         else:
-            for chunk in _chunks(filings, self.batch_size):
-                report.merge(self._write([prepare_document(f, self.overrides, None) for f in chunk]))
+            for chunk in _chunks(items, self.batch_size):
+                report.merge(self._write([in_process(item) for item in chunk]))
                 if progress:
                     progress(len(chunk))
         return report

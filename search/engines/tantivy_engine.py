@@ -441,11 +441,10 @@ class TantivyEngine(Engine):
             writer.delete_documents_by_term(FILINGS.key, accession)
             writer.delete_documents_by_term("accession_no", accession)
             writer.add_json(encoded.get((FILINGS.name, accession)) or encode(FILINGS, filing))
-        for row in batch.row_updates:
-            writer.delete_documents_by_term(TRANSACTIONS.key, row["id"])
         for row in batch.rows:
             writer.add_json(encoded.get((TRANSACTIONS.name, row["id"])) or encode(TRANSACTIONS, row))
         for row in batch.row_updates:
+            writer.delete_documents_by_term(TRANSACTIONS.key, row["id"])  # only the stored copy
             writer.add_json(encode(TRANSACTIONS, row))
 
     def known_accessions(self, accessions: Iterable[str]) -> set[str]:
@@ -519,9 +518,9 @@ class TantivyEngine(Engine):
                 result.extend(self._order_group(searcher, [a for _, a in hits[i:j]], rest, spec))
             else:
                 value = hits[i][0]
-                same = (tantivy.Query.term_query(self.schema, PRESENT, key.field), tantivy.Occur.MustNot) \
-                    if value is None else (self._equal(key.field, value), tantivy.Occur.Must)
-                group = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (same[1], same[0])])
+                same = (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, PRESENT, key.field)) \
+                    if value is None else (tantivy.Occur.Must, self._equal(key.field, value))
+                group = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), same])
                 result.extend(self._top(searcher, group, rest, need - len(result), spec)[1])
             i = j
         return total, result[:need]
