@@ -25,15 +25,17 @@ class RateLimiter:
     Unlike a one-token bucket (grants 1/rate apart), an idle client may send its feed poll and
     the fetch that follows it back to back, which is what makes a new filing searchable within
     a few tens of milliseconds of being listed; yet EDGAR never sees more than `rate` requests
-    in any second, however the grants bunch. Each caller reserves its slot under the lock and
-    sleeps outside it, so threads queue in arrival order without holding the lock."""
+    in any second, however the grants bunch.
+
+    A grant is only ever made for "now", right before the caller sends: a caller that must wait
+    sleeps, then looks again. Reserving future slots instead would let a thread that oversleeps
+    (a busy machine) send late, next to the following window's requests."""
 
     def __init__(self, rate: float, clock=time.monotonic, sleep=time.sleep):
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._not_before = 0.0
-        self._holds = 0
         self._per_window, self._window = _shape(rate)
         self._grants: collections.deque[float] = collections.deque(maxlen=self._per_window)
 
@@ -41,23 +43,18 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                grant = max(now, self._not_before)
+                ready = self._not_before
                 if len(self._grants) == self._per_window:
-                    grant = max(grant, self._grants[0] + self._window)
-                self._grants.append(grant)
-                holds = self._holds
-            if grant > now:
-                self._sleep(grant - now)
-            with self._lock:
-                if self._holds == holds:
+                    ready = max(ready, self._grants[0] + self._window)
+                if ready <= now:
+                    self._grants.append(now)
                     return
-            # A hold arrived while this caller waited for its slot: queue again behind it.
+            self._sleep(ready - now)
 
     def hold(self, seconds: float) -> None:
-        """Delay every grant not yet used: a 429 tells the whole process to wait, not one thread."""
+        """Delay every grant not yet made: a 429 tells the whole process to wait, not one thread."""
         with self._lock:
             self._not_before = max(self._not_before, self._clock() + seconds)
-            self._holds += 1
 
     def slow_to(self, rate: float) -> None:
         per_window, window = _shape(rate)
