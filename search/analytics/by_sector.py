@@ -118,7 +118,7 @@ def by_sector(engine: Engine, now: datetime, *, group_by: str = "sector", limit:
     rows = sum(g["rows"] for g in groups.values())
     distinct = count_distinct(engine, query, distinct_counts(group_by), rows=rows,
                               largest=max((g["rows"] for g in groups.values()), default=0),
-                              group_size=len(groups) + 1)
+                              group_size=len(groups) + 1, filing_level=filters.filing_level)
     for key, group in groups.items():
         group["unique_insiders"] = distinct["unique_insiders"].get(key, 0)
         group["filing_count"] = distinct["filing_count"].get(key, 0)

@@ -47,6 +47,15 @@ class Filters:
     exclude_10b5_1: bool = False
     exclude_cashless: bool = False
 
+    @property
+    def filing_level(self) -> bool:
+        """Whether every filter is a fact of the filing (window on filed_at, issuer, sector,
+        industry, the canonical owner's roles) rather than of a transaction line: then a filing's
+        Table I rows are counted all together or not at all."""
+        return (self.lookback.transaction_days is None and not self.transaction_codes and self.side is None
+                and self.min_value is None and self.max_value is None
+                and not self.exclude_10b5_1 and not self.exclude_cashless)
+
     def including_10b5_1(self) -> "Filters":
         """The same filters with 10b5-1 trades counted: the summary's transparency metrics."""
         return replace(self, exclude_10b5_1=False)

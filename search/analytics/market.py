@@ -83,7 +83,7 @@ def global_stats(engine: Engine, now: datetime, *, top: int = DEFAULT_TOP, **par
     query = filter_node(filters, now)
     result = engine.aggregate(TRANSACTIONS, query, sums_aggs())
     rows = result["rows"]["value"]
-    distinct = count_distinct(engine, query, COUNTS, rows=rows, largest=rows)
+    distinct = count_distinct(engine, query, COUNTS, rows=rows, largest=rows, filing_level=filters.filing_level)
     buying, selling = top_net(net_flows(result), top)
     labels = issuers.labels(engine, [cik for cik, _, _ in buying + selling])
     return {

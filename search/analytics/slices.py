@@ -7,10 +7,14 @@ each owner_key and each accession_no lives in exactly one partition: the counts 
 partition ranges add up to the exact total. The number of slices is chosen from the row count
 (every row might open a bucket); a slice that still comes back truncated, or over the bucket limit,
 is split in two, down to single partitions.
+
+Filings are counted without buckets when the filter is filing-level (`Filters.filing_level`): a
+filing's Table I rows then match all together or not at all, so the filing is counted by its first
+line (line 0) alone, with a range aggregation instead of one bucket per accession number.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from insider.errors import BadRequest
@@ -26,11 +30,20 @@ MAX_TERMS_SIZE = 65_000
 DECLARED_LIMIT = 6_500_000
 
 
+FILING_KEY = "accession_no"
+FIRST_LINE = {"field": "line", "ranges": [{"key": "first", "to": 1}]}
+
+
 @dataclass(frozen=True)
 class Distinct:
     name: str               # result name, e.g. "unique_insiders"
     field: str              # owner_key or accession_no: both constant within an owner partition
     by: str | None = None   # counted separately for each value of this keyword field
+    # Set by count_distinct: count accession numbers by first lines (filing-level filters only).
+    by_first_line: bool = False
+
+    def first_lines(self) -> "Distinct":
+        return replace(self, by_first_line=True) if self.field == FILING_KEY else self
 
 
 def slice_count(rows: int, counts: int) -> int:
@@ -45,6 +58,9 @@ def slice_count(rows: int, counts: int) -> int:
 def terms_size(counts: tuple[Distinct, ...], largest: int, group_size: int) -> int:
     """The terms size of each count: one more than the most rows any one bucket can hold (so a
     result that reaches it is known to be truncated), within both engines' limits."""
+    counts = tuple(d for d in counts if not d.by_first_line)
+    if not counts:
+        return 1
     multiplier = sum(group_size if d.by else 1 for d in counts)
     base = sum(group_size for d in counts if d.by)
     return max(1, min(MAX_TERMS_SIZE, largest + 1, (DECLARED_LIMIT - base) // multiplier))
@@ -53,7 +69,7 @@ def terms_size(counts: tuple[Distinct, ...], largest: int, group_size: int) -> i
 def distinct_aggs(counts: tuple[Distinct, ...], size: int, group_size: int) -> dict:
     aggs = {}
     for d in counts:
-        values = {"terms": {"field": d.field, "size": size}}
+        values = {"range": FIRST_LINE} if d.by_first_line else {"terms": {"field": d.field, "size": size}}
         if d.by is None:
             aggs[d.name] = values
         else:
@@ -64,17 +80,22 @@ def distinct_aggs(counts: tuple[Distinct, ...], size: int, group_size: int) -> d
 
 def distinct_values(counts: tuple[Distinct, ...], result: dict) -> dict:
     """name -> number of distinct values, or name -> {group key -> number} for grouped counts."""
+    def number(values: dict) -> int:
+        return values["buckets"][0]["doc_count"] if d.by_first_line else len(values["buckets"])
+
     out: dict = {}
     for d in counts:
         if d.by is None:
-            out[d.name] = len(result[d.name]["buckets"])
+            out[d.name] = number(result[d.name])
         else:
-            out[d.name] = {b["key"]: len(b["values"]["buckets"]) for b in result[d.name]["buckets"]}
+            out[d.name] = {b["key"]: number(b["values"]) for b in result[d.name]["buckets"]}
     return out
 
 
 def _truncated(counts: tuple[Distinct, ...], size: int, result: dict) -> bool:
     for d in counts:
+        if d.by_first_line:
+            continue
         groups = [result[d.name]] if d.by is None else [b["values"] for b in result[d.name]["buckets"]]
         if any(len(g["buckets"]) >= size for g in groups):
             return True
@@ -117,14 +138,18 @@ def _too_broad() -> BadRequest:
 
 
 def count_distinct(engine: Engine, query: ast.Node, counts: tuple[Distinct, ...], rows: int,
-                   largest: int, group_size: int = 0) -> dict:
+                   largest: int, group_size: int = 0, filing_level: bool = False) -> dict:
     """Exact distinct counts over `query`, which matches `rows` rows, at most `largest` of them in
-    any one group; `group_size` is the number of groups of the grouped counts."""
+    any one group; `group_size` is the number of groups of the grouped counts. `filing_level`: the
+    query's filters are filing-level (`Filters.filing_level`), so filings count by first lines."""
     if rows == 0:
-        return distinct_values(counts, {d.name: {"buckets": []} for d in counts})
+        return {d.name: 0 if d.by is None else {} for d in counts}
+    if filing_level:
+        counts = tuple(d.first_lines() for d in counts)
     size = terms_size(counts, largest, group_size)
     aggs = distinct_aggs(counts, size, group_size)
-    results = aggregate_in_slices(engine, query, aggs, slice_count(rows, len(counts)),
+    bucketed = sum(1 for d in counts if not d.by_first_line)
+    results = aggregate_in_slices(engine, query, aggs, slice_count(rows, bucketed),
                                   lambda result: _truncated(counts, size, result))
     total: dict = {}
     for result in results:

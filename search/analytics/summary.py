@@ -146,5 +146,6 @@ def by_ticker(engine: Engine, ticker: str, now: datetime, **params) -> dict:
     result = engine.aggregate(TRANSACTIONS, filter_node(filters.including_10b5_1(), now), sums_aggs())
     headline, planned = split_sums(result, filters.exclude_10b5_1)
     distinct = count_distinct(engine, filter_node(filters, now), COUNTS, rows=headline.rows,
-                              largest=headline.rows, group_size=3)
+                              largest=headline.rows, group_size=3,
+                              filing_level=filters.filing_level)
     return summary_row(normalised, issuer, params.get("days"), headline, planned, distinct)

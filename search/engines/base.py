@@ -68,6 +68,10 @@ class Engine(ABC):
         Request (name -> aggregation; `aggs` nests under bucket aggregations):
           {"terms": {"field": F, "size": N, "missing": KEY}, "aggs": {...}}   F a keyword field
           {"date_histogram": {"field": F}, "aggs": {...}}                    one bucket per UTC day
+          {"range": {"field": F, "ranges": [{"key": K, "from": a, "to": b}]}, "aggs": {...}}
+                                                                           F long/double; from <= F < to,
+                                                                           either end may be left out;
+                                                                           ranges must not overlap
           {"sum" | "min" | "max": {"field": F}}                              F long/double/date
           {"value_count": {"field": F}}
         Result:
@@ -76,6 +80,7 @@ class Engine(ABC):
                           documents without F land in bucket KEY when `missing` is given
           date_histogram  {"buckets": [{"key": "YYYY-MM-DD", "doc_count": int, ...}]} ascending,
                           days without documents omitted
+          range           {"buckets": [{"key": K, "doc_count": int, ...}]} one per range, in request order
           sum             {"value": float}        0.0 over no documents
           min / max       {"value": float | None} None over no documents; dates as epoch ms
           value_count     {"value": int}

@@ -221,8 +221,11 @@ def _agg_to_dsl(spec: IndexSpec, request: dict) -> dict:
             "time_zone": "UTC",
             "format": "yyyy-MM-dd",
         }}
+    elif "range" in request:
+        out = {"range": {"field": _path(spec, request["range"]["field"]), "keyed": False,
+                         "ranges": [dict(r) for r in request["range"]["ranges"]]}}
     else:
-        (kind, params), = request.items()
+        (kind, params), = ((k, v) for k, v in request.items() if k != "aggs")
         out = {kind: {"field": _path(spec, params["field"])}}
     if request.get("aggs"):
         out["aggs"] = aggs_to_dsl(spec, request["aggs"])
@@ -235,6 +238,14 @@ def normalise_aggs(aggs: dict[str, Any], result: dict[str, Any]) -> dict[str, An
 
 
 def _normalise(request: dict, raw: dict) -> dict:
+    if "range" in request:
+        # OpenSearch orders range buckets by their bounds; the contract is the request's order.
+        found = {b["key"]: b for b in raw["buckets"]}
+        return {"buckets": [
+            {"key": r["key"], "doc_count": found[r["key"]]["doc_count"],
+             **normalise_aggs(request.get("aggs") or {}, found[r["key"]])}
+            for r in request["range"]["ranges"]
+        ]}
     if "terms" in request or "date_histogram" in request:
         return {"buckets": [
             {"key": _bucket_key(b), "doc_count": b["doc_count"], **normalise_aggs(request.get("aggs") or {}, b)}

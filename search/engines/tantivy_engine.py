@@ -286,6 +286,8 @@ def _agg_request(aggs: dict) -> dict:
                     **({"missing": body["missing"]} if "missing" in body else {})}
         elif kind == "date_histogram":
             body = {"field": body["field"], "fixed_interval": "1d", "min_doc_count": 1}
+        elif kind == "range":
+            body = {"field": body["field"], "ranges": [dict(r) for r in body["ranges"]]}
         translated = {kind: body}
         if "aggs" in spec:
             translated["aggs"] = _agg_request(spec["aggs"])
@@ -314,6 +316,17 @@ def _agg_result(aggs: dict, raw: dict) -> dict:
             if kind == "terms":
                 buckets.sort(key=lambda b: (-b["doc_count"], b["key"]))
                 buckets = buckets[: spec[kind].get("size", 10)]
+            out[name] = {"buckets": buckets}
+        elif kind == "range":
+            # tantivy adds buckets for the gaps between the requested ranges; only ours are kept.
+            found = {b["key"]: b for b in res.get("buckets", [])}
+            buckets = []
+            for r in spec[kind]["ranges"]:
+                b = found.get(r["key"], {"doc_count": 0})
+                bucket = {"key": r["key"], "doc_count": int(b["doc_count"])}
+                if "aggs" in spec:
+                    bucket.update(_agg_result(spec["aggs"], b))
+                buckets.append(bucket)
             out[name] = {"buckets": buckets}
         elif kind == "value_count":
             out[name] = {"value": int(res.get("value") or 0)}

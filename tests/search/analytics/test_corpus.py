@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 import pytest
 
 from insider.errors import NotFound
+from mappings.transactions import TRANSACTIONS
 from search.analytics import by_sector, clusters, market, slices, summary, tape
+from search.analytics.filters import filter_node
 from tests.search.analytics import oracle
 
 NOW = datetime(2022, 1, 1, tzinfo=timezone.utc)  # the corpus is densest in 2018-2021
@@ -79,6 +81,29 @@ def test_counting_in_sixteen_owner_slices_gives_the_same_exact_numbers(engine, r
     params = {"filed_at_days": DECADE, "group_by": "industry"}
     assert by_sector.by_sector(engine, NOW, **params) == oracle.by_sector(rows, NOW, **params)
     assert summary.by_ticker(engine, "GOOG", NOW, filed_at_days=DECADE) == oracle.summary(rows, "GOOG", NOW, filed_at_days=DECADE)
+
+
+@pytest.mark.parametrize("params", [
+    {"filed_at_days": DECADE},
+    {"filed_at_days": DECADE, "sector": "Technology", "is_officer": True, "is_c_suite": False},
+])
+def test_filings_counted_by_their_first_line_equal_the_distinct_accession_numbers(engine, params):
+    """Under filing-level filters a filing is counted by its line 0 (slices.py); both ways agree."""
+    filters = by_sector.sector_filters(**params)
+    assert filters.filing_level
+    query = filter_node(filters, NOW)
+    rows = engine.aggregate(TRANSACTIONS, query, {"n": {"value_count": {"field": "id"}}})["n"]["value"]
+    counts = (slices.Distinct("filings", "accession_no"), slices.Distinct("per_sector", "accession_no", by="sector"))
+    by_line = slices.count_distinct(engine, query, counts, rows, rows, group_size=20, filing_level=True)
+    by_bucket = slices.count_distinct(engine, query, counts, rows, rows, group_size=20, filing_level=False)
+    assert by_line == by_bucket
+    assert 10 < by_line["filings"] < rows
+
+
+def test_row_level_filters_are_not_filing_level():
+    for params in ({"transaction_days": 30}, {"transaction_code": ("P",)}, {"acquired_disposed_code": "A"},
+                   {"min_value": 1}, {"max_value": 1}, {"exclude_10b5_1": True}, {"exclude_cashless": True}):
+        assert not by_sector.sector_filters(**params).filing_level, params
 
 
 @pytest.mark.parametrize("ticker, params", [

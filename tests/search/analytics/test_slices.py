@@ -112,3 +112,19 @@ def test_a_single_partition_that_still_overflows_is_a_400_asking_for_a_narrower_
     engine = ScriptedEngine(lambda low, high, aggs: _owners(aggs["unique_insiders"]["terms"]["size"]))
     with pytest.raises(BadRequest, match="narrow the window"):
         count_distinct(engine, QUERY, (OWNERS,), rows=10, largest=1)
+
+
+def test_under_filing_level_filters_filings_are_counted_by_first_lines_in_the_same_request():
+    def answer(low, high, aggs):
+        assert aggs["filing_count"] == {"range": {"field": "line", "ranges": [{"key": "first", "to": 1}]}}
+        return {**_owners(2), "filing_count": {"buckets": [{"key": "first", "doc_count": 5}]}}
+    engine = ScriptedEngine(answer)
+    got = count_distinct(engine, QUERY, (OWNERS, FILINGS), rows=50_000, largest=50_000, filing_level=True)
+    assert got == {"unique_insiders": 2, "filing_count": 5}
+    assert engine.ranges == [(0, 16)]   # only the owners open buckets: one request is enough
+
+
+def test_filings_open_buckets_when_a_filter_is_row_level():
+    engine = ScriptedEngine(lambda low, high, aggs: {
+        "filing_count": {"buckets": [{"key": "a", "doc_count": 1}, {"key": "b", "doc_count": 2}]}})
+    assert count_distinct(engine, QUERY, (FILINGS,), rows=3, largest=3) == {"filing_count": 2}

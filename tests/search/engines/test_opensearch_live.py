@@ -232,6 +232,17 @@ def test_date_histogram_has_one_bucket_per_day_with_documents(engine):
     ]}}
 
 
+def test_range_buckets_in_request_order_with_sub_metrics(engine):
+    result = engine.aggregate(TRANSACTIONS, MatchAll(), {"lines": {"range": {"field": "line", "ranges": [
+        {"key": "later", "from": 2}, {"key": "first", "to": 2}, {"key": "none", "from": 5, "to": 9},
+    ]}, "aggs": {"shares": {"sum": {"field": "shares"}}}}})
+    assert result == {"lines": {"buckets": [
+        {"key": "later", "doc_count": 1, "shares": {"value": 1000.0}},
+        {"key": "first", "doc_count": 3, "shares": {"value": 1000.0 + 200.0 + 10.0}},
+        {"key": "none", "doc_count": 0, "shares": {"value": 0.0}},
+    ]}}
+
+
 def test_metrics_over_some_and_over_no_documents(engine):
     request = {
         "total": {"sum": {"field": "value"}}, "low": {"min": {"field": "price"}},

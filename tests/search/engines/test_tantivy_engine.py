@@ -104,6 +104,21 @@ def test_aggregations_come_back_in_the_normal_form(engine_with_rows):
     assert result["least"] == {"value": min(r["shares"] for r in buys)}
 
 
+def test_range_buckets_count_each_requested_range_in_request_order(engine_with_rows):
+    engine, rows = engine_with_rows
+    result = engine.aggregate(TRANSACTIONS, ast.MatchAll(), {"by_value": {"range": {"field": "value_cents", "ranges": [
+        {"key": "high", "from": 300, "to": 1000}, {"key": "none", "from": 1000, "to": 2000}, {"key": "low", "to": 100},
+    ]}, "aggs": {"shares": {"sum": {"field": "shares"}}}}})
+    def within(r, low, high):
+        return "value_cents" in r and (low is None or r["value_cents"] >= low) and (high is None or r["value_cents"] < high)
+    expected = []
+    for key, low, high in (("high", 300, 1000), ("none", 1000, 2000), ("low", None, 100)):
+        mine = [r for r in rows if within(r, low, high)]
+        expected.append({"key": key, "doc_count": len(mine), "shares": {"value": sum(r["shares"] for r in mine)}})
+    assert result == {"by_value": {"buckets": expected}}
+    assert expected[0]["doc_count"] and expected[2]["doc_count"]
+
+
 def test_an_empty_match_gives_zero_sums_and_null_extremes(engine_with_rows):
     engine, _ = engine_with_rows
     result = engine.aggregate(TRANSACTIONS, ast.MatchNone(), {
