@@ -33,6 +33,7 @@ KIND = "_kind"
 SOURCE = "_source"
 PRESENT = "_present"
 _NOTHING = object()  # no hit after the page
+SMALL_GROUP = 8  # tie groups up to this size are ordered from their stored values, larger ones by a search
 SPECS = (FILINGS, TRANSACTIONS)
 BUCKET_LIMIT = 65_000
 WRITER_HEAP = 256_000_000
@@ -481,7 +482,7 @@ class TantivyEngine(Engine):
         keys = list(sort) + [SortKey(spec.key)]
         total, addresses = None, []
         if need > offset:
-            total, addresses = self._top(searcher, q, keys, need, spec, count=True)
+            total, addresses = self._top(searcher, q, keys, need, spec, count=True, skip=offset)
             addresses = addresses[offset:need]
         if total is None:
             total = searcher.search(q, limit=1, count=True).count
@@ -499,16 +500,18 @@ class TantivyEngine(Engine):
         return tantivy.Query.term_query(self.schema, field, value)
 
     def _top(self, searcher, query, keys: list[SortKey], need: int, spec: IndexSpec,
-             count: bool = False) -> tuple[int | None, list]:
+             count: bool = False, skip: int = 0) -> tuple[int | None, list]:
         """(matches if `count` was asked else None, the first `need` documents ordered by `keys`,
-        missing values last).
+        missing values last). The first `skip` of them are only counted: they come back in no
+        particular order (the caller drops them).
 
         tantivy orders by one fast field, puts documents without a value last in both directions
         (tests/search/engines pins this), and breaks ties by doc address. So take the top `need`,
         and one more to see whether the last group goes on, by the first key, and settle each
-        group of equal values by the remaining keys: a group that ends inside the page is ordered
-        from its documents' values; only a last group that continues past `need` is searched
-        again, recursively. The final key is unique.
+        group of equal values by the remaining keys: a group wholly before `skip` is left as it
+        is; a small group that ends inside the page is ordered from its documents' values; a large
+        one, or a last group that continues past `need`, is searched again, recursively. The final
+        key is unique.
         """
         if need <= 0:
             return None, []
@@ -527,14 +530,18 @@ class TantivyEngine(Engine):
             j = i
             while j < len(hits) and hits[j][0] == hits[i][0]:
                 j += 1
-            if j < len(hits) or beyond != hits[i][0]:
-                result.extend(self._order_group(searcher, [a for _, a in hits[i:j]], rest, spec))
+            group = [a for _, a in hits[i:j]]
+            if j <= skip:
+                result.extend(group)
+            elif j - i <= SMALL_GROUP and (j < len(hits) or beyond != hits[i][0]):
+                result.extend(self._order_group(searcher, group, rest, spec))
             else:
+                # The group's documents within the first `need`, whether it ends there or goes on.
                 value = hits[i][0]
                 same = (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, PRESENT, key.field)) \
                     if value is None else (tantivy.Occur.Must, self._equal(key.field, value))
-                group = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), same])
-                result.extend(self._top(searcher, group, rest, need - len(result), spec)[1])
+                narrowed = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), same])
+                result.extend(self._top(searcher, narrowed, rest, j - i, spec, skip=max(0, skip - i))[1])
             i = j
         return total, result[:need]
 
