@@ -89,6 +89,9 @@ def main(argv=None) -> int:
     parser.add_argument("--query-filings", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--engines", default="tantivy,opensearch", help="serving benchmarks: which engines")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="serving benchmarks: keep the embedded index here and reuse it on the next run with "
+                             "the same --query-filings (default: a temporary directory, removed afterwards)")
     args = parser.parse_args(argv)
     sections = args.only.split(",")
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -105,7 +108,7 @@ def main(argv=None) -> int:
     if {"query", "analytics", "http"} & set(sections):
         from bench.serving import bench_serving
 
-        results.update(bench_serving(args.query_filings, sections, tuple(args.engines.split(","))))
+        results.update(bench_serving(args.query_filings, sections, tuple(args.engines.split(",")), args.data_dir))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"latest-{'-'.join(sections)}.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
