@@ -91,9 +91,13 @@ def resolve(engine: Engine, ticker: str) -> tuple[str, Issuer]:
     normalised = normalize_ticker(ticker)
     if normalised is not None:
         query = ast.Regex("issuer.tradingSymbol", spelling_pattern(normalised))
-        page = engine.search(FILINGS, query, [SortKey("filedAt", descending=True)], 0, SPELLINGS_CHECKED)
-        for filing in page.documents:
-            issuer = filing["issuer"]
-            if normalize_ticker(issuer.get("tradingSymbol")) == normalised:
-                return normalised, Issuer(cik=issuer["cik"], ticker=normalised, name=issuer.get("name") or NO_NAME)
+        newest = [SortKey("filedAt", descending=True)]
+        # The newest match nearly always is the ticker itself; the pattern is looser than the
+        # normalisation only for odd spellings, so the next ones are read only when needed.
+        for offset, size in ((0, 1), (1, SPELLINGS_CHECKED - 1)):
+            for filing in engine.search(FILINGS, query, newest, offset, size).documents:
+                issuer = filing["issuer"]
+                if normalize_ticker(issuer.get("tradingSymbol")) == normalised:
+                    return normalised, Issuer(cik=issuer["cik"], ticker=normalised,
+                                              name=issuer.get("name") or NO_NAME)
     raise NotFound(f"no filing has ever named the ticker {ticker!r}", ticker=normalised or ticker)
