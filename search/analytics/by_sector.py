@@ -1,8 +1,8 @@
 """GET /insider-module/api/insiders/aggregation/by-sector: insider activity per sector or industry
 (seeds/finradar-aggregation-by-sector.txt; docs/analytics.md).
 
-Two engine requests (more only for very large windows, see slices.py): per group the flow and the
-issuers, then the exact distinct insiders and filings per group. Every group is computed, so that
+One engine request (more only for very large windows, see slices.py): per group the flow, the
+issuers, and the exact distinct insiders and filings. Every group is computed, so that
 sorting by any metric and `meta.total` are exact; the page is cut afterwards.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from insider.errors import BadRequest
 from mappings.transactions import TRANSACTIONS
 from search.analytics.filters import UNCLASSIFIED, Filters, Lookback, filter_node
 from search.analytics.flow import Flow, flow, side_aggs
-from search.analytics.slices import DECLARED_LIMIT, MAX_TERMS_SIZE, Distinct, count_distinct
+from search.analytics.slices import DECLARED_LIMIT, MAX_TERMS_SIZE, Distinct, aggregate_with_distinct
 from search.engines.base import Engine
 
 GROUP_BY = ("sector", "industry")
@@ -114,11 +114,14 @@ def by_sector(engine: Engine, now: datetime, *, group_by: str = "sector", limit:
     """{"data": rows, "meta": ...}"""
     filters = sector_filters(**params)
     query = filter_node(filters, now)
-    groups = groups_from(engine.aggregate(TRANSACTIONS, query, sums_aggs(group_by)), group_by)
-    rows = sum(g["rows"] for g in groups.values())
-    distinct = count_distinct(engine, query, distinct_counts(group_by), rows=rows,
-                              largest=max((g["rows"] for g in groups.values()), default=0),
-                              group_size=len(groups) + 1, filing_level=filters.filing_level)
+
+    def rows_of(result: dict) -> tuple[int, int]:
+        counts = [b["doc_count"] for b in result["groups"]["buckets"]]
+        return sum(counts), max(counts, default=0)
+
+    result, distinct = aggregate_with_distinct(engine, query, sums_aggs(group_by), distinct_counts(group_by), rows_of,
+                                               group_size=group_size(group_by), filing_level=filters.filing_level)
+    groups = groups_from(result, group_by)
     for key, group in groups.items():
         group["unique_insiders"] = distinct["unique_insiders"].get(key, 0)
         group["filing_count"] = distinct["filing_count"].get(key, 0)

@@ -2,7 +2,7 @@
 names, the largest single buys and sells, the issuers with the largest net buying and selling, and
 the daily trend by trade date (docs/analytics.md).
 
-Requests: flow, per-issuer flow and the daily trend together; the exact distinct counts; the top
+Requests: flow, per-issuer flow, the daily trend and the exact distinct counts together; the top
 buys and the top sells (row listings sorted by value by the engine); the current ticker and name of
 the issuers listed.
 """
@@ -15,7 +15,7 @@ from search.analytics import issuers
 from search.analytics.by_sector import sector_filters
 from search.analytics.filters import and_, filter_node
 from search.analytics.flow import BUY, SELL, Flow, flow, side_aggs
-from search.analytics.slices import MAX_TERMS_SIZE, Distinct, count_distinct
+from search.analytics.slices import MAX_TERMS_SIZE, Distinct, aggregate_with_distinct
 from search.analytics.tape import tape_row
 from search.engines.base import Engine
 from search.query import ast
@@ -81,9 +81,9 @@ def largest(engine: Engine, query: ast.Node, side: str, top: int) -> list[dict]:
 def global_stats(engine: Engine, now: datetime, *, top: int = DEFAULT_TOP, **params) -> dict:
     filters = sector_filters(**params)
     query = filter_node(filters, now)
-    result = engine.aggregate(TRANSACTIONS, query, sums_aggs())
-    rows = result["rows"]["value"]
-    distinct = count_distinct(engine, query, COUNTS, rows=rows, largest=rows, filing_level=filters.filing_level)
+    result, distinct = aggregate_with_distinct(
+        engine, query, sums_aggs(), COUNTS, lambda r: (r["rows"]["value"], r["rows"]["value"]),
+        filing_level=filters.filing_level)
     buying, selling = top_net(net_flows(result), top)
     labels = issuers.labels(engine, [cik for cik, _, _ in buying + selling])
     return {

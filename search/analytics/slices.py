@@ -25,6 +25,7 @@ from search.query import ast
 
 BUCKET_BUDGET = 60_000      # under the engines' 65,000-bucket cap, leaving room for group buckets
 MAX_TERMS_SIZE = 65_000
+RIDE_ALONG_SIZE = MAX_TERMS_SIZE  # terms size of the counts asked for beside other aggregations
 # tantivy also refuses a request whose DECLARED sizes, multiplied through the nesting, pass 100x
 # its bucket limit, whatever the data; nested sizes are kept under it.
 DECLARED_LIMIT = 6_500_000
@@ -161,3 +162,26 @@ def count_distinct(engine: Engine, query: ast.Node, counts: tuple[Distinct, ...]
                 for key, n in value.items():
                     merged[key] = merged.get(key, 0) + n
     return total
+
+
+def aggregate_with_distinct(engine: Engine, query: ast.Node, aggs: dict, counts: tuple[Distinct, ...],
+                            rows_of: Callable[[dict], tuple[int, int]], group_size: int = 0,
+                            filing_level: bool = False) -> tuple[dict, dict]:
+    """(the result of `aggs`, the exact distinct `counts`) over `query`, in one pass over the rows
+    when the counts fit in one request, as they nearly always do: the distinct aggregations ride
+    along `aggs` (each engine request walks the matching rows again, which costs as much as the
+    aggregations). When they come back truncated, or the combined request is over a bucket limit,
+    `aggs` is asked alone and the counts are taken in owner slices (`count_distinct`), planned
+    from `rows_of(result)` = (rows, most rows in one group)."""
+    planned = tuple(d.first_lines() for d in counts) if filing_level else counts
+    size = terms_size(planned, RIDE_ALONG_SIZE, group_size)
+    try:
+        result = engine.aggregate(TRANSACTIONS, query, {**aggs, **distinct_aggs(planned, size, group_size)})
+    except BadRequest:
+        result = None
+    if result is not None and not _truncated(planned, size, result):
+        return result, distinct_values(planned, result)
+    if result is None:
+        result = engine.aggregate(TRANSACTIONS, query, aggs)
+    rows, largest = rows_of(result)
+    return result, count_distinct(engine, query, counts, rows, largest, group_size, filing_level)

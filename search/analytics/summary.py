@@ -1,9 +1,10 @@
 """GET /insider-module/api/insiders/summary/by-ticker/{ticker}: one issuer's rolled-up insider
 sentiment over a lookback window (seeds/finradar-summary-by-ticker.txt; docs/analytics.md).
 
-After the ticker is resolved (issuers.py), two engine requests: the sums, split by the 10b5-1 flag
+After the ticker is resolved (issuers.py), one engine request: the sums, split by the 10b5-1 flag
 so that the transparency metrics (which ignore exclude_10b5_1) come from the same request as the
-headline ones; then the exact distinct counts, which need the headline filter itself.
+headline ones, and the exact distinct counts. With exclude_10b5_1 the counts need the headline
+filter itself, and come from a second request.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from mappings.transactions import TRANSACTIONS
 from search.analytics import issuers
 from search.analytics.filters import Filters, filter_node, resolve_lookback
 from search.analytics.flow import BUY, SELL, Flow, day, dollars, flow, integer, shares, side_aggs
-from search.analytics.slices import Distinct, count_distinct
+from search.analytics.slices import Distinct, aggregate_with_distinct, count_distinct
 from search.engines.base import Engine
 
 DEFAULT_FILED_AT_DAYS = 7
@@ -143,9 +144,16 @@ def ticker_filters(issuer_cik: str, *, filed_at_days: int = DEFAULT_FILED_AT_DAY
 def by_ticker(engine: Engine, ticker: str, now: datetime, **params) -> dict:
     normalised, issuer = issuers.resolve(engine, ticker)
     filters = ticker_filters(issuer.cik, **params)
-    result = engine.aggregate(TRANSACTIONS, filter_node(filters.including_10b5_1(), now), sums_aggs())
-    headline, planned = split_sums(result, filters.exclude_10b5_1)
-    distinct = count_distinct(engine, filter_node(filters, now), COUNTS, rows=headline.rows,
-                              largest=headline.rows, group_size=3,
-                              filing_level=filters.filing_level)
+    every_plan = filter_node(filters.including_10b5_1(), now)
+    if filters.exclude_10b5_1:
+        # The counts are over the headline rows, which are fewer than the sums read: two requests.
+        result = engine.aggregate(TRANSACTIONS, every_plan, sums_aggs())
+        headline, planned = split_sums(result, True)
+        distinct = count_distinct(engine, filter_node(filters, now), COUNTS, rows=headline.rows,
+                                  largest=headline.rows, group_size=3, filing_level=filters.filing_level)
+    else:
+        result, distinct = aggregate_with_distinct(
+            engine, every_plan, sums_aggs(), COUNTS, lambda r: (split_sums(r, False)[0].rows,) * 2,
+            group_size=3, filing_level=filters.filing_level)
+        headline, planned = split_sums(result, False)
     return summary_row(normalised, issuer, params.get("days"), headline, planned, distinct)

@@ -76,8 +76,10 @@ def test_unclassified_issuers_form_one_null_group(engine):
 
 
 def test_counting_in_sixteen_owner_slices_gives_the_same_exact_numbers(engine, rows, monkeypatch):
-    """What a huge window does (slices.py), forced on the corpus by a tiny bucket budget."""
+    """What a huge window does (slices.py), forced on the corpus by a tiny bucket budget: the counts
+    riding along the sums come back truncated, and are taken again in sixteen owner slices."""
     monkeypatch.setattr(slices, "BUCKET_BUDGET", 10)
+    monkeypatch.setattr(slices, "RIDE_ALONG_SIZE", 1)
     params = {"filed_at_days": DECADE, "group_by": "industry"}
     assert by_sector.by_sector(engine, NOW, **params) == oracle.by_sector(rows, NOW, **params)
     assert summary.by_ticker(engine, "GOOG", NOW, filed_at_days=DECADE) == oracle.summary(rows, "GOOG", NOW, filed_at_days=DECADE)

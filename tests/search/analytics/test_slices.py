@@ -4,7 +4,8 @@ import pytest
 
 from insider.errors import BadRequest
 from search.analytics.slices import (
-    DECLARED_LIMIT, Distinct, count_distinct, distinct_aggs, distinct_values, slice_count, terms_size,
+    DECLARED_LIMIT, Distinct, aggregate_with_distinct, count_distinct, distinct_aggs, distinct_values, slice_count,
+    terms_size,
 )
 from search.query.ast import Bool, Range, Term
 
@@ -128,3 +129,46 @@ def test_filings_open_buckets_when_a_filter_is_row_level():
     engine = ScriptedEngine(lambda low, high, aggs: {
         "filing_count": {"buckets": [{"key": "a", "doc_count": 1}, {"key": "b", "doc_count": 2}]}})
     assert count_distinct(engine, QUERY, (FILINGS,), rows=3, largest=3) == {"filing_count": 2}
+
+
+SUMS = {"rows": {"value_count": {"field": "id"}}}
+
+
+def _rows(result):
+    return result["rows"]["value"], result["rows"]["value"]
+
+
+def test_distinct_counts_ride_along_the_other_aggregations_in_one_request():
+    asked = []
+
+    def answer(low, high, aggs):
+        asked.append(sorted(aggs))
+        return {"rows": {"value": 7}, **_owners(3)}
+    engine = ScriptedEngine(answer)
+    result, distinct = aggregate_with_distinct(engine, QUERY, SUMS, (OWNERS,), _rows)
+    assert result["rows"] == {"value": 7} and distinct == {"unique_insiders": 3}
+    assert asked == [["rows", "unique_insiders"]]
+
+
+def test_counts_truncated_beside_the_sums_are_taken_again_in_slices(monkeypatch):
+    monkeypatch.setattr("search.analytics.slices.RIDE_ALONG_SIZE", 2)
+
+    def answer(low, high, aggs):
+        if "rows" in aggs:
+            return {"rows": {"value": 200_000}, **_owners(5)}     # 5 >= the size asked: truncated
+        return _owners(high - low)
+    engine = ScriptedEngine(answer)
+    result, distinct = aggregate_with_distinct(engine, QUERY, SUMS, (OWNERS,), _rows)
+    assert distinct == {"unique_insiders": 16}
+    assert engine.ranges == [(0, 16), (0, 4), (4, 8), (8, 12), (12, 16)]   # planned from 200,000 rows
+
+
+def test_a_combined_request_over_the_bucket_limit_falls_back_to_separate_ones():
+    def answer(low, high, aggs):
+        if "rows" in aggs and "unique_insiders" in aggs:
+            raise BadRequest("the aggregation would return more than 65000 buckets")
+        return {"rows": {"value": 10}} if "rows" in aggs else _owners(4)
+    engine = ScriptedEngine(answer)
+    result, distinct = aggregate_with_distinct(engine, QUERY, SUMS, (OWNERS,), _rows)
+    assert result == {"rows": {"value": 10}} and distinct == {"unique_insiders": 4}
+    assert len(engine.ranges) == 3
