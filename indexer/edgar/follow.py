@@ -4,7 +4,7 @@ The feed is fast but lossy: it holds only the latest entries, repeats and reorde
 anything announced while we were down may have scrolled off. So each filing is keyed by its
 accession number (a `seen` set, persisted), and every day the feed was followed is later
 checked against that day's daily index, which is complete: whatever the feed missed is
-ingested from there. State lives in INSIDER_DATA_DIR/edgar/follow.json, saved after each
+ingested from there (a late index is waited for, see GIVE_UP_DAYS). State lives in INSIDER_DATA_DIR/edgar/follow.json, saved after each
 durable ingest; a kill -9 can only make the next run fetch a filing again, and ingest is
 idempotent by accession number."""
 from __future__ import annotations
@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, time as clock_time, timedelta
 from pathlib import Path
+
+import holidays
 
 from indexer.edgar.checkpoint import load_json, save_json
 from indexer.edgar.client import EdgarClient
@@ -33,8 +35,14 @@ MAX_PAGES = 10
 LATE_ARRIVALS = timedelta(minutes=5)
 # Long enough that the feed no longer shows an accession number when we forget it.
 SEEN_DAYS = 7
-# Daily indexes appear overnight: after a 404 for yesterday, ask again this much later.
+# Daily indexes appear overnight: after a 404, ask again this much later.
 INDEX_RETRY_SECONDS = 15 * 60
+# EDGAR accepts no filings on federal holidays (observed dates included) and publishes no daily
+# index for them. Any other weekday's index that is missing is late: it is asked for again at
+# every retry, while later days go on being checked, until this many days have passed; then the
+# day is given up with a warning that names the `insider sync` that reads it once it appears.
+GIVE_UP_DAYS = 7
+_HOLIDAYS = holidays.US()
 
 
 class Follower:
@@ -98,22 +106,35 @@ class Follower:
         if time.monotonic() < self._index_retry_at:
             return
         today = self.today()
+        late = [d for d in self.state.get("late_days", [])
+                if not self._reconcile_day(date.fromisoformat(d), today, tally)]
         day = date.fromisoformat(self.state["reconciled_through"]) + timedelta(days=1)
         while day < today:
             if day.weekday() < 5 and not self._reconcile_day(day, today, tally):
-                return
+                late.append(day.isoformat())
             self.state["reconciled_through"] = day.isoformat()
-            self._forget_before(day - timedelta(days=SEEN_DAYS))
+            oldest = min([day, *(date.fromisoformat(d) for d in late)])
+            self._forget_before(oldest - timedelta(days=SEEN_DAYS))
+            self.state["late_days"] = late
             save_json(self.state_path, self.state)
             day += timedelta(days=1)
+        self.state["late_days"] = late
+        save_json(self.state_path, self.state)
+        if late:
+            self._index_retry_at = time.monotonic() + INDEX_RETRY_SECONDS
 
     def _reconcile_day(self, day: date, today: date, tally: Tally) -> bool:
+        """False while the day's index is late (see GIVE_UP_DAYS); True once the day is done."""
         data = self.client.get(daily_index_path(day), missing_ok=True)
         if data is None:
-            if day >= today - timedelta(days=1):
-                self._index_retry_at = time.monotonic() + INDEX_RETRY_SECONDS
+            if day in _HOLIDAYS:
+                return True
+            if (today - day).days <= GIVE_UP_DAYS:
                 return False
-            return True  # a weekday without an index: a federal holiday
+            log.warning("EDGAR has published no daily index for %s in %d days; the day is no longer checked. "
+                        "If it appears, `insider sync --since %s --until %s` ingests what it lists.",
+                        day, GIVE_UP_DAYS, day, day)
+            return True
         entries, _ = parse_index(data)
         unseen = [e for e in ownership_filings(entries) if e.accession not in self.state["seen"]]
         for start in range(0, len(unseen), BATCH_SIZE):

@@ -145,3 +145,46 @@ def test_the_first_run_leaves_earlier_days_to_sync_but_remembers_today(edgar, en
     follower_for(settings).poll()
     assert load_json(state_dir(settings) / "follow.json", {})["reconciled_through"] == "2020-02-04"
     assert not any("daily-index" in h.path for h in edgar.hits)
+
+
+def test_a_late_daily_index_is_asked_again_and_what_it_lists_is_not_lost(edgar, env, monkeypatch):
+    monday = edgar.filed_between(MONDAY, MONDAY)
+    skipped = sorted(accessions(monday))[::4]
+    edgar.publish(*monday)
+    edgar.hidden_from_feed = set(skipped)
+    follower_for(settings_at(monkeypatch, "2020-02-03T18:00:00-05:00")).poll()
+
+    # Two days later Monday's index is still not out: Tuesday is checked, Monday stays pending.
+    edgar.unpublished_days = {MONDAY}
+    wednesday = settings_at(monkeypatch, "2020-02-05T09:00:00-05:00")
+    follower_for(wednesday).poll()
+    state = load_json(state_dir(wednesday) / "follow.json", {})
+    assert state["late_days"] == ["2020-02-03"] and state["reconciled_through"] == "2020-02-04"
+    assert stored(wednesday) == Counter(accessions(monday) - set(skipped)
+                                        | accessions(edgar.filed_between(date(2020, 2, 4), date(2020, 2, 4))))
+
+    edgar.unpublished_days = set()
+    follower_for(settings_at(monkeypatch, "2020-02-05T10:00:00-05:00")).poll()
+    assert set(skipped) <= set(stored(wednesday))
+    assert load_json(state_dir(wednesday) / "follow.json", {})["late_days"] == []
+
+
+def test_a_federal_holiday_has_no_index_to_wait_for(edgar, env, monkeypatch):
+    friday = settings_at(monkeypatch, "2020-02-14T18:00:00-05:00")
+    follower_for(friday).poll()
+    wednesday = settings_at(monkeypatch, "2020-02-19T09:00:00-05:00")   # Monday the 17th: Washington's Birthday
+    follower_for(wednesday).poll()
+    state = load_json(state_dir(wednesday) / "follow.json", {})
+    assert state["late_days"] == [] and state["reconciled_through"] == "2020-02-18"
+    assert any(p.endswith("master.20200217.idx") for p in edgar.paths())
+
+
+def test_an_index_missing_for_more_than_a_week_is_given_up_with_a_warning(edgar, env, monkeypatch, caplog):
+    follower_for(settings_at(monkeypatch, "2020-02-03T18:00:00-05:00")).poll()
+    edgar.unpublished_days = {MONDAY}
+    later = settings_at(monkeypatch, "2020-02-12T09:00:00-05:00")
+    with caplog.at_level(logging.WARNING):
+        follower_for(later).poll()
+    state = load_json(state_dir(later) / "follow.json", {})
+    assert state["late_days"] == [] and state["reconciled_through"] == "2020-02-11"
+    assert "no daily index for 2020-02-03" in caplog.text and "insider sync --since 2020-02-03" in caplog.text
