@@ -302,7 +302,11 @@ def _agg_result(aggs: dict, raw: dict) -> dict:
         kind = next(k for k in spec if k != "aggs")
         res = raw.get(name, {})
         field = FIELDS[spec[kind]["field"]]
-        if kind in ("terms", "date_histogram"):
+        if kind == "terms" and "aggs" not in spec and field.type != "boolean":
+            # The common leaf (distinct counts: thousands of buckets): keys are strings already.
+            pairs = sorted((-b["doc_count"], str(b["key"])) for b in res.get("buckets", ()))
+            out[name] = {"buckets": [{"key": k, "doc_count": -n} for n, k in pairs[: spec[kind].get("size", 10)]]}
+        elif kind in ("terms", "date_histogram"):
             buckets = []
             for b in res.get("buckets", []):
                 if kind == "terms":
