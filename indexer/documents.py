@@ -10,6 +10,13 @@ from mappings.transactions import OWNER_PARTITIONS
 # Per-share prices outside [0, 100,000) are typos, per-ADS or aggregate prices: the row is kept
 # (and searchable) but its value is left out of every sum (price_suspect = true).
 PRICE_UPPER_BOUND = 100_000.0
+# Extension field of a filing document rebuilt from an SEC data set (its name): such a copy lacks
+# what only the XML has (docs/edgar.md), so a parsed copy of the same filing replaces it.
+DATA_SET = "dataSet"
+
+
+def from_data_set(filing: dict) -> bool:
+    return DATA_SET in filing
 
 TABLES = (("nonDerivativeTable", "nonDerivative", "N"), ("derivativeTable", "derivative", "D"))
 

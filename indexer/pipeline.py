@@ -1,7 +1,8 @@
 """Sources in, batches out: parse (pure, in worker processes), then write atomic batches.
 
 Idempotent by accession number: a filing already stored counts as a duplicate and is not
-re-written (reindex rebuilds derived data). Amendments: an amendment that restates transactions
+re-written (reindex rebuilds derived data), except that a parsed copy (XML, submission .txt)
+replaces a copy rebuilt from an SEC data set, which lacks what only the XML has. Amendments: an amendment that restates transactions
 supersedes its original's rows (docs/analytics.md); one that restates only holdings leaves them.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 from indexer import sectors
-from indexer.documents import link_key, transaction_rows
+from indexer.documents import from_data_set, link_key, transaction_rows
 from indexer.ownership import build_filing, parse_xml
 from indexer.submission import pseudo_accession, unwrap
 from insider.errors import RejectedInput
@@ -159,12 +160,15 @@ class Ingestor:
                 report.rejected.append((result[1], result[2]))
             else:
                 _, filing, rows, forms = result
-                if filing["accessionNo"] in fresh:  # the first copy wins, as across batches
+                accession = filing["accessionNo"]
+                if accession in fresh:  # the first copy wins, as across batches
                     report.duplicates += 1
-                    continue
-                fresh[filing["accessionNo"]] = (filing, rows)
+                    if not (from_data_set(fresh[accession][0]) and not from_data_set(filing)):
+                        continue
+                fresh[accession] = (filing, rows)
                 encoded.update(forms)
         known = self.engine.known_accessions(fresh)
+        known -= self._data_set_copies([a for a in known if not from_data_set(fresh[a][0])])
         report.duplicates += len(known)
         for accession in known:
             del fresh[accession]
@@ -178,6 +182,13 @@ class Ingestor:
         report.ingested += len(filings)
         report.accessions.extend(f["accessionNo"] for f in filings)
         return report
+
+    def _data_set_copies(self, accessions: list[str]) -> set[str]:
+        """Those of `accessions` whose stored copy was rebuilt from a data set."""
+        if not accessions:
+            return set()
+        page = self.engine.search(FILINGS, ast.Terms(FILINGS.key, tuple(sorted(accessions))), [], 0, len(accessions))
+        return {f[FILINGS.key] for f in page.documents if from_data_set(f)}
 
     def _supersede(self, items: list[tuple[dict, list]]):
         """Mark the rows that an amendment with transactions replaces, in either arrival order."""

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from indexer.documents import DATA_SET
 from indexer.edgar.indexes import OWNERSHIP_FORMS
 from insider.errors import BadRequest
 
@@ -98,10 +99,10 @@ def build_documents(dataset: DataSet) -> Iterator[tuple[str, dict | None, str | 
         if reason:
             yield accession, None, reason
         else:
-            yield accession, _document(accession, submission, owners, dataset.rows), None
+            yield accession, _document(accession, submission, owners, dataset.rows, dataset.name), None
 
 
-def _document(accession: str, sub: dict, owners: list[dict], rows: dict) -> dict:
+def _document(accession: str, sub: dict, owners: list[dict], rows: dict, data_set: str) -> dict:
     doc: dict = {"id": hashlib.md5(accession.encode()).hexdigest(), "accessionNo": accession,
                  "filedAt": _midnight(sub.get("FILING_DATE")), "documentType": sub["DOCUMENT_TYPE"]}
     _put(doc, "periodOfReport", _date(sub.get("PERIOD_OF_REPORT")))
@@ -129,6 +130,7 @@ def _document(accession: str, sub: dict, owners: list[dict], rows: dict) -> dict
     if signatures:
         doc["ownerSignatureName"] = signatures[0].get("OWNERSIGNATURENAME")
         doc["ownerSignatureNameDate"] = _date(signatures[0].get("OWNERSIGNATUREDATE"))
+    doc[DATA_SET] = data_set
     return doc
 
 

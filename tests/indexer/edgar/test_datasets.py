@@ -13,6 +13,7 @@ from indexer.ownership import build_filing, parse_xml
 from indexer.pipeline import open_engine
 from insider import settings as settings_module
 from insider.errors import BadRequest
+from tests.builders import submission_txt
 from tests.indexer.edgar.fake_edgar import CORPUS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -62,11 +63,59 @@ def test_a_data_set_filing_is_the_document_the_xml_parser_builds(dataset_folder)
     from_xml = build_filing(parse_xml(XML.read_bytes()), ACCESSION, None)
     assert reason is None and accession == ACCESSION
     assert document["filedAt"] == "2024-07-24T00:00:00-04:00"
+    assert document["dataSet"] == "2024q3" and "dataSet" not in from_xml
     assert _comparable(document) == _comparable(from_xml)
 
 
 def _comparable(document: dict) -> dict:
-    return {k: v for k, v in document.items() if k not in NOT_IN_DATASETS}
+    return {k: v for k, v in document.items() if k not in NOT_IN_DATASETS + ("dataSet",)}
+
+
+def _stored(settings) -> list[dict]:
+    engine = open_engine(settings)
+    try:
+        return list(engine.iter_filings())
+    finally:
+        engine.close()
+
+
+def test_a_parsed_copy_replaces_a_data_set_copy_but_never_the_other_way(dataset_folder, env):
+    """The data set's copy has no acceptance time and no SIC (so no sector); the XML's has both."""
+    from indexer.pipeline import Source, open_ingestor
+
+    settings = settings_module.load()
+    [(_, document, _)] = list(build_documents(read_dataset(dataset_folder)))
+    xml = Source("submission.txt", submission_txt(XML.read_bytes(), ACCESSION, accepted="20240724163000", sic="1221"))
+    ingestor = open_ingestor(settings, workers=1)
+    assert ingestor.ingest_documents([document]).ingested == 1
+    assert [f.get("dataSet") for f in _stored(settings)] == ["2024q3"]
+
+    report = ingestor.ingest([xml])
+    assert (report.ingested, report.duplicates) == (1, 0)
+    [stored] = _stored(settings)
+    assert "dataSet" not in stored and stored["schemaVersion"]
+    assert stored["filedAt"] == "2024-07-24T16:30:00-04:00" and stored["classification"]["sic"] == "1221"
+
+    again = ingestor.ingest_documents([document])
+    assert (again.ingested, again.duplicates) == (0, 1)
+    assert ingestor.ingest([xml]).duplicates == 1
+    [stored] = _stored(settings)
+    assert "dataSet" not in stored
+    ingestor.engine.close()
+
+
+def test_within_one_batch_the_parsed_copy_wins_whichever_comes_first(dataset_folder, env):
+    from indexer.pipeline import open_ingestor, prepare, prepare_document
+
+    settings = settings_module.load()
+    [(_, document, _)] = list(build_documents(read_dataset(dataset_folder)))
+    parsed = prepare("submission.txt", submission_txt(XML.read_bytes(), ACCESSION), settings.max_file_bytes, {})
+    rebuilt = prepare_document(document, {}, None)
+    ingestor = open_ingestor(settings, workers=1)
+    report = ingestor._write([rebuilt, parsed])
+    assert (report.ingested, report.duplicates) == (1, 1)
+    assert "dataSet" not in _stored(settings)[0]
+    ingestor.engine.close()
 
 
 def test_the_trimmed_2024q3_copy_is_read_and_its_ownerless_filings_rejected():
