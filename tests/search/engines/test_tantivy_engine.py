@@ -191,3 +191,24 @@ def test_a_reader_sees_what_another_writer_committed(tmp_path):
     for n, row in enumerate(rows, start=1):
         writer.write(Batch(filings=[], rows=[row]))
         assert reader.search(TRANSACTIONS, ast.MatchAll(), [], 0, 10).total == n
+
+
+def test_the_kind_term_is_left_out_only_when_a_required_field_belongs_to_one_kind():
+    from search.engines.tantivy_engine import EXCLUSIVE_FIELDS, required_fields
+
+    assert "filed_at" in EXCLUSIVE_FIELDS["transactions"] and "filedAt" in EXCLUSIVE_FIELDS["filings"]
+    assert "id" not in EXCLUSIVE_FIELDS["transactions"] | EXCLUSIVE_FIELDS["filings"]   # both kinds have it
+    required = ast.Bool(filter=(ast.Range("filed_at", gte=1),), must_not=(ast.Term("table", "derivative"),))
+    assert required_fields(required) == {"filed_at"}
+    assert required_fields(ast.Bool(should=(ast.Term("code", "P"), ast.Term("code", "S")))) == set()
+    assert required_fields(ast.Bool(must_not=(ast.Term("code", "P"),))) == set()
+    assert required_fields(ast.Boost(ast.Term("code", "P"), 2.0)) == {"code"}
+
+
+def test_a_query_on_a_field_both_kinds_have_still_finds_only_its_own_kind(tantivy_engine):
+    tantivy_engine.write(Batch(filings=[{"accessionNo": "0000000001-24-000001", "id": "same"}],
+                               rows=[{"id": "same", "accession_no": "0000000001-24-000001"}]))
+    from mappings.filings import FILINGS
+    assert tantivy_engine.search(TRANSACTIONS, ast.Term("id", "same"), [], 0, 10).total == 1
+    assert tantivy_engine.search(FILINGS, ast.Term("id", "same"), [], 0, 10).total == 1
+    assert tantivy_engine.search(TRANSACTIONS, ast.Bool(must_not=(ast.Term("code", "P"),)), [], 0, 10).total == 1
