@@ -8,6 +8,7 @@ readers in other processes notice the pointer change and reopen.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import shutil
 import threading
@@ -28,6 +29,8 @@ from search.analysis import ANALYZER_NAME, tantivy_analyzer
 from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page
 from search.query import ast
 from search.query.ast import Node, SortKey
+
+log = logging.getLogger(__name__)
 
 KIND = "_kind"
 SOURCE = "_source"
@@ -59,6 +62,32 @@ FIELDS = _all_fields()
 # Columnar (fast) storage costs at every commit; only sort keys and aggregated fields need it.
 FAST = {f.path for f in FILINGS.fields if f.sortable} | {f.path for f in TRANSACTIONS.fields}
 
+# tantivy answers a range over a fast field by scanning the column of EVERY document (7 ms at 1M
+# filings whatever the range). So each fast date field also gets a day-number twin, indexed only:
+# a range of days is a union of a few posting lists. A date range spanning at most
+# DAY_TERMS_MAX_SPAN days is run as the whole days inside it from the twin, plus its first and
+# last day from the exact column (Translator._Range). Longer ranges match so much that the scan
+# is cheaper, and a selective clause beside them makes the column merely seeked.
+DAY_SUFFIX = "#day"
+DAY_FIELDS = frozenset(p for p, f in FIELDS.items() if f.type in ("date", "datetime") and p in FAST)
+DAY_TERMS_MAX_SPAN = 400
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _has_day_terms(schema: tantivy.Schema) -> bool:
+    if not DAY_FIELDS:
+        return False
+    try:
+        tantivy.Query.term_query(schema, next(iter(DAY_FIELDS)) + DAY_SUFFIX, 0)
+    except ValueError:
+        return False
+    return True
+
+
+def day_number(moment: datetime) -> int:
+    """Days since 1970-01-01 of a UTC datetime's calendar day (negative before)."""
+    return (moment - _EPOCH).days
+
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
@@ -80,6 +109,8 @@ def build_schema() -> tantivy.Schema:
             sb.add_float_field(f.path, indexed=True, fast=fast)
         else:
             sb.add_boolean_field(f.path, indexed=True, fast=fast)
+    for path in sorted(DAY_FIELDS):  # last, so that every other field keeps its number
+        sb.add_integer_field(path + DAY_SUFFIX, indexed=True)
     return sb.build()
 
 
@@ -140,6 +171,8 @@ def encode(spec: IndexSpec, document: dict) -> str:
     for path, items in flatten(spec, document).items():
         convert, prefixes = _PLAN[path]
         values[path] = items if convert is None else [convert(v) for v in items]
+        if path in DAY_FIELDS:
+            values[path + DAY_SUFFIX] = [day_number(v) for v in values[path]]
         present.update(prefixes)
     values[PRESENT] = list(present)
     return orjson.dumps(values).decode()
@@ -186,8 +219,9 @@ def string_below(high: str, inclusive: bool) -> str:
 
 
 class Translator:
-    def __init__(self, schema: tantivy.Schema):
+    def __init__(self, schema: tantivy.Schema, day_terms: bool = True):
         self.schema = schema
+        self.day_terms = day_terms  # False for an index written before the day twins existed
 
     def __call__(self, node: Node) -> tantivy.Query:
         return getattr(self, "_" + type(node).__name__)(node)
@@ -226,12 +260,20 @@ class Translator:
             return self._keyword_range(node)
         lower = node.gte if node.gte is not None else node.gt
         upper = node.lte if node.lte is not None else node.lt
-        return tantivy.Query.range_query(
-            self.schema, node.field, _FAST_TYPES[f.type],
-            self._value(node.field, lower) if lower is not None else None,
-            self._value(node.field, upper) if upper is not None else None,
-            include_lower=node.gt is None, include_upper=node.lt is None,
-        )
+        low = self._value(node.field, lower) if lower is not None else None
+        high = self._value(node.field, upper) if upper is not None else None
+        exact = tantivy.Query.range_query(self.schema, node.field, _FAST_TYPES[f.type], low, high,
+                                          include_lower=node.gt is None, include_upper=node.lt is None)
+        if not (self.day_terms and node.field in DAY_FIELDS and low is not None and high is not None):
+            return exact
+        first, last = day_number(low), day_number(high)
+        if not 2 <= last - first <= DAY_TERMS_MAX_SPAN:
+            return exact
+        twin = node.field + DAY_SUFFIX
+        inside = tantivy.Query.range_query(self.schema, twin, tantivy.FieldType.Integer, first + 1, last - 1, True, True)
+        edges = [tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.term_query(self.schema, twin, day)),
+                                              (tantivy.Occur.Must, exact)]) for day in (first, last)]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in (inside, *edges)])
 
     def _keyword_range(self, node: ast.Range):
         """tantivy has no range over strings; like Lucene's TermRangeQuery, run it as automata over
@@ -371,7 +413,8 @@ class TantivyEngine(Engine):
 
     def __init__(self, data_dir: Path):
         self.root = Path(data_dir) / "index"
-        self.schema = build_schema()
+        self._schema = build_schema()      # what new generations are written with
+        self.schema = self._schema          # the current generation's (an older index keeps its own)
         self.translate = Translator(self.schema)
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
@@ -394,9 +437,16 @@ class TantivyEngine(Engine):
         path = self.root / generation
         path.mkdir(parents=True, exist_ok=True)
         try:
-            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            index = tantivy.Index(self._schema, path=str(path), reuse=True)
         except ValueError as exc:
-            raise EngineUnavailable(f"cannot open the index at {path}: {exc}") from exc
+            if "schema does not match" not in str(exc):
+                raise EngineUnavailable(f"cannot open the index at {path}: {exc}") from exc
+            try:  # written by an earlier version: served with its own schema until `insider reindex`
+                index = tantivy.Index.open(str(path))
+            except ValueError as again:
+                raise EngineUnavailable(f"cannot open the index at {path}: {again}") from again
+            log.warning("the index at %s predates this version's schema; it is served as it is, with "
+                        "slower date ranges: run `insider reindex` to rebuild it", path)
         index.register_tokenizer(ANALYZER_NAME, tantivy_analyzer())
         return index
 
@@ -426,6 +476,8 @@ class TantivyEngine(Engine):
                     self._writer = None
                 self._index = self._open(generation)
                 self._generation = generation
+                self.schema = self._index.schema
+                self.translate = Translator(self.schema, day_terms=_has_day_terms(self.schema))
             return self._index
 
     def _searcher(self) -> tantivy.Searcher:

@@ -3,6 +3,7 @@ key as final tie-breaker, the normalised aggregation shape, atomic reindex."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta, timezone
 import random
 
 import pytest
@@ -212,3 +213,62 @@ def test_a_query_on_a_field_both_kinds_have_still_finds_only_its_own_kind(tantiv
     assert tantivy_engine.search(TRANSACTIONS, ast.Term("id", "same"), [], 0, 10).total == 1
     assert tantivy_engine.search(FILINGS, ast.Term("id", "same"), [], 0, 10).total == 1
     assert tantivy_engine.search(TRANSACTIONS, ast.Bool(must_not=(ast.Term("code", "P"),)), [], 0, 10).total == 1
+
+
+def _dated_rows(count: int) -> list[dict]:
+    rng = random.Random(11)
+    start = datetime(2023, 12, 30, tzinfo=timezone.utc)
+    return [{"id": f"D{i:04d}", "filed_at": (start + timedelta(seconds=rng.randrange(800 * 86400))).isoformat(),
+             "transaction_date": (start + timedelta(days=rng.randrange(800))).date().isoformat()}
+            for i in range(count)]
+
+
+def test_date_ranges_through_the_day_twins_select_exactly_the_rows_in_range(tantivy_engine):
+    """Ranges of 2..400 days run as whole days from the day-number twin plus the two edge days
+    from the exact column: every bound kind, every span, against a plain filter of the rows."""
+    from search.engines.tantivy_engine import DAY_TERMS_MAX_SPAN
+
+    rows = _dated_rows(1500)
+    tantivy_engine.write(Batch(filings=[], rows=rows))
+    assert tantivy_engine.translate.day_terms
+    rng = random.Random(5)
+    base = datetime(2023, 12, 30, tzinfo=timezone.utc)
+    for case in range(60):
+        span = rng.choice([0, 1, 2, 3, 30, 365, DAY_TERMS_MAX_SPAN, DAY_TERMS_MAX_SPAN + 1, 700])
+        low = base + timedelta(seconds=rng.randrange(400 * 86400))
+        high = low + timedelta(days=span, seconds=rng.randrange(-3600, 3600))
+        field = rng.choice(["filed_at", "transaction_date"])
+        if field == "transaction_date":
+            low, high = (datetime.combine(d.date(), datetime.min.time(), timezone.utc) for d in (low, high))
+        strict_low, strict_high = rng.random() < 0.5, rng.random() < 0.5
+        node = ast.Range(field, **{("gt" if strict_low else "gte"): low, ("lt" if strict_high else "lte"): high})
+
+        def inside(row):
+            v = datetime.fromisoformat(row[field]) if field == "filed_at" else \
+                datetime.fromisoformat(row[field]).replace(tzinfo=timezone.utc)
+            return (v > low if strict_low else v >= low) and (v < high if strict_high else v <= high)
+        expected = sorted(r["id"] for r in rows if inside(r))
+        page = tantivy_engine.search(TRANSACTIONS, node, [], 0, 2000)
+        assert sorted(d["id"] for d in page.documents) == expected, (case, field, node)
+
+
+def test_an_index_from_before_the_day_twins_is_served_and_reindex_upgrades_it(tmp_path, monkeypatch, caplog):
+    import search.engines.tantivy_engine as te
+
+    rows = _dated_rows(300)
+    monkeypatch.setattr(te, "DAY_FIELDS", frozenset())   # what the previous version wrote
+    old = te.TantivyEngine(tmp_path)
+    old.ensure_ready()
+    old.write(Batch(filings=[], rows=rows))
+    old.close()
+    monkeypatch.undo()
+
+    node = ast.Range("filed_at", gte=datetime(2024, 2, 1, tzinfo=timezone.utc), lt=datetime(2024, 5, 1, tzinfo=timezone.utc))
+    expected = sorted(r["id"] for r in rows if "2024-02-01" <= r["filed_at"][:10] < "2024-05-01")
+    engine = te.TantivyEngine(tmp_path)
+    with caplog.at_level("WARNING"):
+        assert sorted(d["id"] for d in engine.search(TRANSACTIONS, node, [], 0, 500).documents) == expected
+    assert "insider reindex" in caplog.text and not engine.translate.day_terms
+    engine.reindex(lambda filing: (filing, []))
+    assert engine.translate.day_terms
+    engine.close()
