@@ -11,7 +11,6 @@ from datetime import datetime
 
 from indexer.sectors import SECTORS
 from insider.errors import BadRequest
-from mappings.transactions import TRANSACTIONS
 from search.analytics.filters import UNCLASSIFIED, Filters, Lookback, filter_node
 from search.analytics.flow import Flow, flow, side_aggs
 from search.analytics.slices import DECLARED_LIMIT, MAX_TERMS_SIZE, Distinct, aggregate_with_distinct
