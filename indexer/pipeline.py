@@ -205,7 +205,10 @@ class Ingestor:
                 if not row["is_amendment"] and row.get("link_key") in restating:
                     row = {**row, "superseded": True}
                 rows.append(row)
-        updates = self._stored_originals(restating) if restating else []
+        # Stored rows of this batch's own filings are being replaced (a parsed copy of a data-set
+        # filing), not marked: re-writing them would bring the old copy's rows back.
+        batch = {f["accessionNo"] for f in filings}
+        updates = [r for r in self._stored_originals(restating) if r["accession_no"] not in batch] if restating else []
         return filings, rows, updates
 
     def _amended_keys(self, keys: set[str]) -> set[str]:

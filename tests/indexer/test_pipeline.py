@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from indexer.pipeline import Ingestor, Source
+from indexer.pipeline import Ingestor, Source, prepare
 from mappings.filings import FILINGS
 from mappings.transactions import TRANSACTIONS
 from search.engines.tantivy_engine import TantivyEngine
@@ -59,6 +59,23 @@ def test_an_amendment_restating_transactions_supersedes_the_original_in_either_o
         assert [r["superseded"] for r in rows_of(engine, ORIGINAL)] == [True], order
         assert [(r["superseded"], r["shares"]) for r in rows_of(engine, AMENDMENT)] == [(False, 120)], order
         engine.close()
+
+
+def test_a_parsed_original_replacing_its_data_set_copy_beside_its_amendment_keeps_only_parsed_rows(
+        tantivy_engine, settings):
+    """The batch's original is already stored (from a data set, with an extra line): its stored
+    rows are replaced by the parsed ones, marked superseded, never written back."""
+    original, amendment = _original_and_amendment(True)
+    _, parsed, _, _ = prepare(original.name, original.data, settings.max_file_bytes, {})
+    rebuilt = {k: v for k, v in parsed.items() if k != "classification"}
+    rebuilt["nonDerivativeTable"] = {"transactions": parsed["nonDerivativeTable"]["transactions"] * 2}
+    rebuilt["dataSet"] = "2025q1_form345.zip"
+    ingestor = Ingestor(tantivy_engine, settings, workers=1)
+    ingestor.ingest_documents([rebuilt])
+    assert len(rows_of(tantivy_engine, ORIGINAL)) == 2
+    ingestor.ingest([original, amendment])
+    rows = rows_of(tantivy_engine, ORIGINAL)
+    assert [(r["superseded"], r["line"], r.get("sector")) for r in rows] == [(True, 0, parsed["classification"]["sector"])]
 
 
 def test_an_amendment_restating_only_holdings_leaves_the_original_counted(tantivy_engine, settings):
