@@ -6,6 +6,7 @@ after a warm-up pass; HTTP throughput uses gunicorn on 127.0.0.1 and `wrk` for l
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -125,6 +126,15 @@ def _http_throughput(data_dir: Path, seconds: int = 20) -> dict:
 LOADED_MARK = "bench-loaded-filings"
 
 
+def _mark(filings: int) -> str:
+    """What a reusable embedded index holds: the number of filings and the schema it was written
+    with (an index from another schema would be served in its legacy mode)."""
+    from search.engines import tantivy_engine as te
+
+    layout = repr((sorted((p, f.type) for p, f in te.FIELDS.items()), sorted(te.FAST), sorted(te.DAY_FIELDS)))
+    return f"{filings} {hashlib.sha256(layout.encode()).hexdigest()[:16]}"
+
+
 def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ...] = ("tantivy", "opensearch"),
                   data_dir: Path | None = None) -> dict:
     """`data_dir`: keep the embedded index there, and reuse it when an earlier run already loaded
@@ -166,14 +176,18 @@ def _measure(engines: dict, settings, filings: int, sections: list[str], results
     from service.app import create_app
 
     for name, engine in engines.items():
-        engine.ensure_ready()
-        if name == "tantivy" and mark.exists() and mark.read_text().strip() == str(filings):
+        if name == "tantivy" and mark.exists() and mark.read_text().strip() == _mark(filings):
+            engine.ensure_ready()
             entry = {"filings": filings, "load_seconds": None, "reused_index": str(tmp)}
         else:
+            if name == "tantivy":  # another size, another schema, or a load that did not finish
+                mark.unlink(missing_ok=True)
+                shutil.rmtree(tmp / "index", ignore_errors=True)
+            engine.ensure_ready()
             entry = {"filings": filings, "load_seconds": round(_load(engine, settings, filings))}
             if name == "tantivy":
                 engine.close()  # lets tantivy finish merging segments: measurements start on a settled index
-                mark.write_text(str(filings))
+                mark.write_text(_mark(filings))
         if "query" in sections:
             entry["query"] = _query_latency(engine, rounds=20)
         if "analytics" in sections:
