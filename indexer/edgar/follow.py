@@ -118,8 +118,9 @@ class Follower:
             self.state["late_days"] = late
             save_json(self.state_path, self.state)
             day += timedelta(days=1)
-        self.state["late_days"] = late
-        save_json(self.state_path, self.state)
+        if late != self.state.get("late_days", []):
+            self.state["late_days"] = late
+            save_json(self.state_path, self.state)
         if late:
             self._index_retry_at = time.monotonic() + INDEX_RETRY_SECONDS
 
