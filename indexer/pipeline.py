@@ -2,8 +2,9 @@
 
 Idempotent by accession number: a filing already stored counts as a duplicate and is not
 re-written (reindex rebuilds derived data), except that a parsed copy (XML, submission .txt)
-replaces a copy rebuilt from an SEC data set, which lacks what only the XML has. Amendments: an amendment that restates transactions
-supersedes its original's rows (docs/analytics.md); one that restates only holdings leaves them.
+replaces a copy rebuilt from an SEC data set, which lacks what only the XML has. Amendments: an
+amendment that restates transactions supersedes its original's rows (docs/analytics.md); one that
+restates only holdings leaves them.
 """
 from __future__ import annotations
 

@@ -4,9 +4,9 @@ The feed is fast but lossy: it holds only the latest entries, repeats and reorde
 anything announced while we were down may have scrolled off. So each filing is keyed by its
 accession number (a `seen` set, persisted), and every day the feed was followed is later
 checked against that day's daily index, which is complete: whatever the feed missed is
-ingested from there (a late index is waited for, see GIVE_UP_DAYS). State lives in INSIDER_DATA_DIR/edgar/follow.json, saved after each
-durable ingest; a kill -9 can only make the next run fetch a filing again, and ingest is
-idempotent by accession number."""
+ingested from there (a late index is waited for, see GIVE_UP_DAYS). State lives in
+INSIDER_DATA_DIR/edgar/follow.json, saved after each durable ingest; a kill -9 can only make the
+next run fetch a filing again, and ingest is idempotent by accession number."""
 from __future__ import annotations
 
 import logging

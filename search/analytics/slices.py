@@ -40,11 +40,15 @@ class Distinct:
     name: str               # result name, e.g. "unique_insiders"
     field: str              # owner_key or accession_no: both constant within an owner partition
     by: str | None = None   # counted separately for each value of this keyword field
-    # Set by count_distinct: count accession numbers by first lines (filing-level filters only).
+    # Set by `planned`: count accession numbers by first lines (filing-level filters only).
     by_first_line: bool = False
 
-    def first_lines(self) -> "Distinct":
-        return replace(self, by_first_line=True) if self.field == FILING_KEY else self
+
+def planned(counts: tuple[Distinct, ...], filing_level: bool) -> tuple[Distinct, ...]:
+    """`counts` as they are asked for: under filing-level filters, filings by their first lines."""
+    if not filing_level:
+        return counts
+    return tuple(replace(d, by_first_line=True) if d.field == FILING_KEY else d for d in counts)
 
 
 def slice_count(rows: int, counts: int) -> int:
@@ -81,15 +85,15 @@ def distinct_aggs(counts: tuple[Distinct, ...], size: int, group_size: int) -> d
 
 def distinct_values(counts: tuple[Distinct, ...], result: dict) -> dict:
     """name -> number of distinct values, or name -> {group key -> number} for grouped counts."""
-    def number(values: dict) -> int:
+    def number(d: Distinct, values: dict) -> int:
         return values["buckets"][0]["doc_count"] if d.by_first_line else len(values["buckets"])
 
     out: dict = {}
     for d in counts:
         if d.by is None:
-            out[d.name] = number(result[d.name])
+            out[d.name] = number(d, result[d.name])
         else:
-            out[d.name] = {b["key"]: number(b["values"]) for b in result[d.name]["buckets"]}
+            out[d.name] = {b["key"]: number(d, b["values"]) for b in result[d.name]["buckets"]}
     return out
 
 
@@ -145,8 +149,7 @@ def count_distinct(engine: Engine, query: ast.Node, counts: tuple[Distinct, ...]
     query's filters are filing-level (`Filters.filing_level`), so filings count by first lines."""
     if rows == 0:
         return {d.name: 0 if d.by is None else {} for d in counts}
-    if filing_level:
-        counts = tuple(d.first_lines() for d in counts)
+    counts = planned(counts, filing_level)
     size = terms_size(counts, largest, group_size)
     aggs = distinct_aggs(counts, size, group_size)
     bucketed = sum(1 for d in counts if not d.by_first_line)
@@ -173,14 +176,14 @@ def aggregate_with_distinct(engine: Engine, query: ast.Node, aggs: dict, counts:
     aggregations). When they come back truncated, or the combined request is over a bucket limit,
     `aggs` is asked alone and the counts are taken in owner slices (`count_distinct`), planned
     from `rows_of(result)` = (rows, most rows in one group)."""
-    planned = tuple(d.first_lines() for d in counts) if filing_level else counts
-    size = terms_size(planned, RIDE_ALONG_SIZE, group_size)
+    asked = planned(counts, filing_level)
+    size = terms_size(asked, RIDE_ALONG_SIZE, group_size)
     try:
-        result = engine.aggregate(TRANSACTIONS, query, {**aggs, **distinct_aggs(planned, size, group_size)})
+        result = engine.aggregate(TRANSACTIONS, query, {**aggs, **distinct_aggs(asked, size, group_size)})
     except BadRequest:
         result = None
-    if result is not None and not _truncated(planned, size, result):
-        return result, distinct_values(planned, result)
+    if result is not None and not _truncated(asked, size, result):
+        return result, distinct_values(asked, result)
     if result is None:
         result = engine.aggregate(TRANSACTIONS, query, aggs)
     rows, largest = rows_of(result)

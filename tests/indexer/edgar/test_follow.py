@@ -78,12 +78,19 @@ def test_each_announced_filing_is_ingested_once_however_the_feed_repeats_or_reor
     assert max_in_any_window([h.at for h in edgar.hits]) <= MAX_RPS
 
 
-def test_a_filing_the_feed_never_showed_comes_from_the_daily_index_after_a_restart(edgar, env, monkeypatch):
+def follow_monday_with_some_hidden(edgar, monkeypatch):
+    """Monday's filings published, every fourth hidden from the feed, followed on Monday evening:
+    (Monday's filings, the hidden accession numbers)."""
     monday = edgar.filed_between(MONDAY, MONDAY)
     skipped = sorted(accessions(monday))[::4]
     edgar.publish(*monday)
     edgar.hidden_from_feed = set(skipped)
     follower_for(settings_at(monkeypatch, "2020-02-03T18:00:00-05:00")).poll()
+    return monday, skipped
+
+
+def test_a_filing_the_feed_never_showed_comes_from_the_daily_index_after_a_restart(edgar, env, monkeypatch):
+    monday, skipped = follow_monday_with_some_hidden(edgar, monkeypatch)
     settings = settings_module.load()
     assert stored(settings) == Counter(accessions(monday) - set(skipped))
 
@@ -148,11 +155,7 @@ def test_the_first_run_leaves_earlier_days_to_sync_but_remembers_today(edgar, en
 
 
 def test_a_late_daily_index_is_asked_again_and_what_it_lists_is_not_lost(edgar, env, monkeypatch):
-    monday = edgar.filed_between(MONDAY, MONDAY)
-    skipped = sorted(accessions(monday))[::4]
-    edgar.publish(*monday)
-    edgar.hidden_from_feed = set(skipped)
-    follower_for(settings_at(monkeypatch, "2020-02-03T18:00:00-05:00")).poll()
+    monday, skipped = follow_monday_with_some_hidden(edgar, monkeypatch)
 
     # Two days later Monday's index is still not out: Tuesday is checked, Monday stays pending.
     edgar.unpublished_days = {MONDAY}
