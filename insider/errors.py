@@ -6,6 +6,7 @@ from __future__ import annotations
 class InsiderError(Exception):
     status = 500
     code = "internal_error"
+    headers: dict[str, str] = {}  # extra response headers (read only)
 
     def __init__(self, message: str, **details):
         super().__init__(message)
@@ -40,6 +41,16 @@ class InvalidQuery(BadRequest):
 class Unauthorized(InsiderError):
     status = 401
     code = "unauthorized"
+
+
+class RateLimited(InsiderError):
+    """Past the per-key request rate; `headers` tells when to come back."""
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None, **details):
+        super().__init__(message, **details)
+        self.headers = headers or {}
 
 
 class NotFound(InsiderError):

@@ -53,12 +53,14 @@ class SearchParams:
         return cls(query=query, offset=offset_, size=size_, sort=sort)
 
 
-def search_filings(engine: Engine, params: SearchParams) -> dict:
+def search_filings(engine: Engine, params: SearchParams, raw: bool = False) -> dict:
+    """The query API's answer. `raw`: the filings may be `orjson.Fragment`s, for a caller that
+    serialises the answer with orjson (see `Engine.search`)."""
     node = parse(params.query, FILINGS)
     sort = parse_sort(params.sort, FILINGS) if params.sort not in (None, [], "") else DEFAULT_SORT
     # Past the 10,000-document window the answer is an empty page with the true total, not an error.
     past_window = params.offset + params.size > MAX_RESULT_WINDOW
-    page = engine.search(FILINGS, node, sort, params.offset, 0 if past_window else params.size)
+    page = engine.search(FILINGS, node, sort, params.offset, 0 if past_window else params.size, raw=raw)
     return {
         "total": {"value": page.total, "relation": "eq" if page.total_is_exact else "gte"},
         "transactions": page.documents,

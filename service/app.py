@@ -4,13 +4,12 @@ from __future__ import annotations
 import uuid
 
 from flask import Flask, g, request
-from flask_limiter import Limiter
 from flask_smorest import Api
 
 from insider import settings as settings_module
 from insider.errors import Unauthorized
 from insider.settings import Settings
-from service import errors
+from service import errors, ratelimit
 from service.keys import KeyStore
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "health", "static"}
@@ -49,28 +48,35 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
 
     api = Api(app)
     errors.register(app)
-    limiter = Limiter(key_func=lambda: getattr(g, "api_key_name", None) or request.remote_addr,
-                      app=app, default_limits=[settings.rate_limit], storage_uri="memory://",
-                      headers_enabled=True)
-    limiter.exempt(health)
+    limiter = ratelimit.RateLimiter(settings.rate_limit)
 
     @app.before_request
     def _identify():
         g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
-        if request.endpoint in PUBLIC_ENDPOINTS or not settings.auth_enabled:
+        if request.endpoint in PUBLIC_ENDPOINTS:
             return None
+        if settings.auth_enabled:
+            g.api_key_name = _authenticate()
+        # counted per API key, or per client address when auth is off
+        name = getattr(g, "api_key_name", None)
+        g.rate = limiter.hit(f"key:{name}" if name else f"addr:{request.remote_addr}")
+        return None
+
+    def _authenticate() -> str:
         key = _presented_key()
         if not key:
             raise Unauthorized("an API key is required: `Authorization: KEY` header or `?token=KEY`")
         name = app.extensions["insider.keys"].identify(key)
         if name is None:
             raise Unauthorized("the API key is not valid (unknown or revoked)")
-        g.api_key_name = name
-        return None
+        return name
 
     @app.after_request
     def _stamp(response):
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        rate = getattr(g, "rate", None)
+        if rate is not None:
+            response.headers.update(rate.headers())
         return response
 
     app.add_url_rule("/health", "health", health)

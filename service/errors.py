@@ -33,7 +33,7 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 
 
 def _insider(exc: InsiderError):
-    return error_response(exc.status, exc.code, exc.message, **exc.details)
+    return error_response(exc.status, exc.code, exc.message, headers=exc.headers or None, **exc.details)
 
 
 def _http(exc: HTTPException):
@@ -41,8 +41,6 @@ def _http(exc: HTTPException):
         # webargs/marshmallow validation: a malformed body is the client's error (400)
         messages = exc.data.get("messages", {})
         return error_response(400, "bad_request", "the request body or parameters are invalid", fields=messages)
-    if exc.code == 429:
-        return error_response(429, "rate_limited", f"rate limit exceeded: {exc.description}")
     code = (exc.name or "error").lower().replace(" ", "_")
     return error_response(exc.code or 500, code, exc.description or exc.name)
 

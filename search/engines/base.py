@@ -16,7 +16,7 @@ MAX_RESULT_WINDOW = 10_000
 class Page:
     total: int                 # exact number of matches, capped at MAX_RESULT_WINDOW
     total_is_exact: bool       # False when more than MAX_RESULT_WINDOW documents match
-    documents: list[dict]      # the stored JSON documents, in sort order
+    documents: list            # the stored JSON documents, in sort order (dicts; see search's `raw`)
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,12 @@ class Engine(ABC):
         """The accession numbers among `accessions` that are already stored."""
 
     @abstractmethod
-    def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int) -> Page:
-        """One page of documents of `spec`'s index."""
+    def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int,
+               raw: bool = False) -> Page:
+        """One page of documents of `spec`'s index. With `raw`, documents may come back as
+        `orjson.Fragment`s (the stored JSON, not decoded) for a caller that only encodes them
+        again, like the query API's response: decoding and re-encoding ten filings costs more than
+        the search that found them."""
 
     @abstractmethod
     def aggregate(self, spec: IndexSpec, query: Node, aggs: dict[str, Any]) -> dict[str, Any]:

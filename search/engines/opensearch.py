@@ -385,7 +385,9 @@ class OpenSearchEngine(Engine):
         return found
 
     @_engine_errors
-    def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int) -> Page:
+    def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int,
+               raw: bool = False) -> Page:
+        # the client has decoded the response already: `raw` has nothing left to spare
         response = self.client.search(index=self.alias(spec), body=search_body(spec, query, sort, offset, size))
         hits = response["hits"]
         return Page(

@@ -26,7 +26,8 @@ def success(data, meta: dict | None = None) -> Response:
 
 
 def _query(schema):
-    return blp.arguments(schema, location="query", unknown=RAISE)
+    # an instance: given a class, webargs instantiates it for every request (~0.3 ms)
+    return blp.arguments(schema(), location="query", unknown=RAISE)
 
 
 # A ticker may be written with a slash (BRK/B): the path converter keeps it whole.

@@ -12,7 +12,7 @@ blp = Blueprint("insider-trading", __name__, description="sec-api compatible Luc
 
 @blp.route("/insider-trading")
 class InsiderTrading(MethodView):
-    @blp.arguments(SearchRequestSchema)
+    @blp.arguments(SearchRequestSchema())  # an instance: a class is instantiated per request
     @blp.response(200, SearchResponseSchema)
     def post(self, body):
         """Search filings with a Lucene query
@@ -20,5 +20,5 @@ class InsiderTrading(MethodView):
         Returns one item per filing, sorted by `filedAt` descending unless `sort` says otherwise.
         """
         params = SearchParams.from_raw(body["query"], body["from_"], body["size"], body["sort"])
-        result = search_filings(current_engine(), params)
+        result = search_filings(current_engine(), params, raw=True)
         return Response(orjson.dumps(result), mimetype="application/json")

@@ -272,3 +272,32 @@ def test_an_index_from_before_the_day_twins_is_served_and_reindex_upgrades_it(tm
     engine.reindex(lambda filing: (filing, []))
     assert engine.translate.day_terms
     engine.close()
+
+
+def test_raw_documents_are_the_stored_json_that_decodes_to_the_same_documents(engine_with_rows):
+    import orjson
+
+    engine, rows = engine_with_rows
+    keys = [SortKey("ticker"), SortKey("value_cents", True)]
+    decoded = engine.search(TRANSACTIONS, ast.MatchAll(), keys, 10, 20).documents
+    raw = engine.search(TRANSACTIONS, ast.MatchAll(), keys, 10, 20, raw=True).documents
+    assert all(isinstance(d, orjson.Fragment) for d in raw)
+    assert orjson.loads(orjson.dumps({"transactions": raw})) == {"transactions": decoded}
+    assert [d["id"] for d in decoded] == reference_order(rows, keys)[10:30]
+
+
+def test_a_reader_follows_a_reindex_swap_made_by_another_process(tmp_path):
+    """The generation pointer is re-read only when its stat changes: a swap replaces the file
+    (a new inode), so a reader that served the old generation moves to the new one."""
+    from mappings.filings import FILINGS
+    from search.engines.tantivy_engine import TantivyEngine
+
+    writer, reader = TantivyEngine(tmp_path), TantivyEngine(tmp_path)
+    filing = {"accessionNo": "0000000001-25-000001", "documentType": "4", "issuer": {"cik": "1"},
+              "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}]}
+    writer.ensure_ready()
+    writer.write(Batch(filings=[filing], rows=[]))
+    assert reader.search(FILINGS, ast.MatchAll(), [], 0, 10).documents == [filing]
+    for n in range(2):
+        writer.reindex(lambda f, n=n: ({**f, "remarks": f"rebuilt {n}"}, []))
+        assert reader.search(FILINGS, ast.MatchAll(), [], 0, 10).documents == [{**filing, "remarks": f"rebuilt {n}"}]
