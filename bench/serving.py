@@ -139,7 +139,8 @@ def _mark(filings: int) -> str:
     with (an index from another schema would be served in its legacy mode)."""
     from search.engines import tantivy_engine as te
 
-    layout = repr((sorted((p, f.type) for p, f in te.FIELDS.items()), sorted(te.FAST), sorted(te.DAY_FIELDS)))
+    layout = repr((sorted((p, f.type) for p, f in te.FIELDS.items()), sorted(te.FAST), sorted(te.DAY_FIELDS),
+                   te._source_is_text(te.build_schema())))
     return f"{filings} {hashlib.sha256(layout.encode()).hexdigest()[:16]}"
 
 

@@ -6,6 +6,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 import random
 
+import orjson
 import pytest
 
 from mappings.transactions import TRANSACTIONS
@@ -301,3 +302,43 @@ def test_a_reader_follows_a_reindex_swap_made_by_another_process(tmp_path):
     for n in range(2):
         writer.reindex(lambda f, n=n: ({**f, "remarks": f"rebuilt {n}"}, []))
         assert reader.search(FILINGS, ast.MatchAll(), [], 0, 10).documents == [{**filing, "remarks": f"rebuilt {n}"}]
+
+
+def test_an_index_with_the_bytes_source_is_served_written_and_upgraded_by_reindex(tmp_path, monkeypatch):
+    """Versions before stored each document's JSON as bytes (base64 in the writer's JSON): such
+    an index keeps answering, keeps taking writes (`insider follow` after an upgrade), and
+    `insider reindex` rewrites it with the text source."""
+    import search.engines.tantivy_engine as te
+
+    from mappings.filings import FILINGS
+
+    rows = make_rows(40)
+    filings = [{"accessionNo": f"A{i:03d}", "documentType": "4", "issuer": {"cik": str(i)},
+                "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}]} for i in range(40)]
+    original = te.build_schema
+    monkeypatch.setattr(te, "build_schema", lambda: original(text_source=False))
+    old = te.TantivyEngine(tmp_path)
+    old.ensure_ready()
+    old.write(Batch(filings=filings, rows=rows[:30]))
+    old.close()
+    monkeypatch.undo()
+
+    engine = te.TantivyEngine(tmp_path)
+    keys = [SortKey("ticker"), SortKey("value_cents", True)]
+    # workers encode for the current schema; the writer must re-encode for the old one
+    engine.write(Batch(filings=[], rows=rows[30:], encoded={(TRANSACTIONS.name, r["id"]): te.encode(TRANSACTIONS, r)
+                                                           for r in rows[30:]}))
+    assert not te._source_is_text(engine.schema)
+    page = engine.search(TRANSACTIONS, ast.MatchAll(), keys, 0, 50)
+    assert [d["id"] for d in page.documents] == reference_order(rows, keys)
+    assert page.documents == [next(r for r in rows if r["id"] == d["id"]) for d in page.documents]
+    raw = engine.search(TRANSACTIONS, ast.MatchAll(), keys, 0, 50, raw=True).documents
+    assert orjson.loads(orjson.dumps(raw)) == page.documents
+
+    assert engine.reindex(lambda f: (f, [r for r in rows if r["accession_no"] == f["accessionNo"]])) == 40
+    assert te._source_is_text(engine.schema)
+    assert engine.search(TRANSACTIONS, ast.MatchAll(), keys, 0, 50).documents == page.documents
+    by_key = [SortKey("accessionNo")]
+    raw = engine.search(FILINGS, ast.MatchAll(), by_key, 0, 50, raw=True).documents
+    assert orjson.loads(orjson.dumps(raw)) == filings
+    engine.close()
