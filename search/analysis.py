@@ -21,6 +21,22 @@ def tokens(text: str) -> list[str]:
     return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if len(t.encode()) < MAX_TOKEN_BYTES]
 
 
+def token_pairs(text: str) -> list[str]:
+    """Each two tokens that stand next to each other in `text`, joined by a space: what a phrase
+    of two words matches. A dropped (long) token leaves a gap, as in the engines' positions, so
+    the words on either side of it make no pair."""
+    pairs, previous = [], None
+    for match in _TOKEN.finditer(text):
+        token = match.group(0).lower()
+        if len(token.encode()) >= MAX_TOKEN_BYTES:
+            previous = None
+            continue
+        if previous is not None:
+            pairs.append(f"{previous} {token}")
+        previous = token
+    return pairs
+
+
 def opensearch_analysis() -> dict:
     """The `settings.analysis` block every OpenSearch index of ours carries."""
     return {

@@ -97,6 +97,8 @@ EXPECTED = [
     ('issuer.name:"Alphabet Inc"', lambda d: has_phrase(values(d, "issuer.name"), "Alphabet Inc")),
     ("footnotes.text:10b5-1", lambda d: has_phrase(values(d, "footnotes.text"), "10b5 1")),
     ('footnotes.text:"weighted average"', lambda d: has_phrase(values(d, "footnotes.text"), "weighted average")),
+    ('footnotes.text:"weighted average price"',
+     lambda d: has_phrase(values(d, "footnotes.text"), "weighted average price")),
     ("remarks:*", lambda d: bool(d.get("remarks"))),
     ("_exists_:derivativeTable", lambda d: bool(d.get("derivativeTable"))),
     ("NOT _exists_:nonDerivativeTable", lambda d: not d.get("nonDerivativeTable")),

@@ -342,3 +342,52 @@ def test_an_index_with_the_bytes_source_is_served_written_and_upgraded_by_reinde
     raw = engine.search(FILINGS, ast.MatchAll(), by_key, 0, 50, raw=True).documents
     assert orjson.loads(orjson.dumps(raw)) == filings
     engine.close()
+
+
+def test_word_pairs_are_neighbouring_tokens_and_a_dropped_long_token_leaves_a_gap():
+    from search.analysis import token_pairs
+
+    assert token_pairs("Weighted-average price: $10.05") == [
+        "weighted average", "average price", "price 10", "10 05"]
+    assert token_pairs("a " + "x" * 40 + " b c") == ["b c"]
+    assert token_pairs("single") == [] and token_pairs("") == []
+
+
+def test_phrases_through_word_pairs_find_exactly_what_positions_find(tantivy_engine):
+    """Random footnotes from a small vocabulary (so that phrases both hit and miss, several
+    values per filing): every phrase of two to four words gives the same filings through the
+    pair terms as through positions alone."""
+    import search.engines.tantivy_engine as te
+    from mappings.filings import FILINGS
+
+    rng = random.Random(11)
+    words = ["weighted", "average", "price", "rule", "10b5", "1", "plan", "the", "of", "x" * 41]
+    filings = []
+    for i in range(200):
+        notes = [{"id": f"F{n}", "text": " ".join(rng.choice(words) for _ in range(rng.randrange(1, 9)))}
+                 for n in range(rng.randrange(0, 4))]
+        filing = {"accessionNo": f"0000000001-25-{i:06d}", "documentType": "4", "issuer": {"cik": "1"},
+                  "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}]}
+        if notes:
+            filing["footnotes"] = notes
+        if i % 3 == 0:
+            filing["remarks"] = " ".join(rng.choice(words) for _ in range(6))
+        filings.append(filing)
+    tantivy_engine.write(Batch(filings=filings, rows=[]))
+    keys = [SortKey("accessionNo")]
+    positions_only = te.Translator(tantivy_engine.schema, pair_terms=False)
+    assert tantivy_engine.translate.pair_terms
+    hits = 0
+    for _ in range(150):
+        field = rng.choice(["footnotes.text", "remarks"])
+        tokens = tuple(rng.choice(words[:-1]) for _ in range(rng.randrange(2, 5)))
+        node = ast.Phrase(field, tokens)
+        with_pairs = [d["accessionNo"] for d in tantivy_engine.search(FILINGS, node, keys, 0, 500).documents]
+        tantivy_engine.translate, paired = positions_only, tantivy_engine.translate
+        try:
+            without = [d["accessionNo"] for d in tantivy_engine.search(FILINGS, node, keys, 0, 500).documents]
+        finally:
+            tantivy_engine.translate = paired
+        assert with_pairs == without, (field, tokens)
+        hits += bool(with_pairs)
+    assert hits > 30  # the comparison is not between empty answers
