@@ -140,11 +140,21 @@ def _http_throughput(data_dir: Path, seconds: int = 10, runs: int = 3) -> dict:
 
 def _opensearch_holds(engine, filings: int) -> bool:
     """The bench indexes of an earlier run hold exactly the scaled corpus of this size (it is
-    deterministic), so a second run measures them instead of loading for an hour."""
+    deterministic) under this version's mappings, so a second run measures them instead of
+    loading for an hour."""
     from mappings.filings import FILINGS
+    from search.engines.opensearch import index_definition
+    from search.engines.tantivy_engine import SPECS
 
     try:
-        return engine.client.count(index=engine.alias(FILINGS))["count"] == filings
+        if engine.client.count(index=engine.alias(FILINGS))["count"] != filings:
+            return False
+        for spec in SPECS:
+            live = engine.client.indices.get_mapping(index=engine.alias(spec))
+            (mapping,) = (m["mappings"] for m in live.values())
+            if mapping.get("properties") != index_definition(spec)["mappings"]["properties"]:
+                return False
+        return True
     except Exception:  # noqa: BLE001 - no index yet
         return False
 
@@ -153,7 +163,9 @@ def _opensearch_settle(engine, limit_s: int = 900) -> float:
     """Refresh, then wait until the node runs no merge, so that measurements do not share the
     two cores with the merges a bulk load leaves behind (the embedded engine waits likewise)."""
     start = time.perf_counter()
-    engine.client.indices.refresh(index=f"{engine.prefix}*")
+    from search.engines.tantivy_engine import SPECS
+
+    engine.client.indices.refresh(index=",".join(engine.alias(spec) for spec in SPECS))
     while time.perf_counter() - start < limit_s:
         stats = engine.client.nodes.stats(metric="indices", index_metric="merge")
         if all(node["indices"]["merges"]["current"] == 0 for node in stats["nodes"].values()):

@@ -8,9 +8,10 @@ each request. The service has one limit for everything but `/health` and the API
 
 limits' `MemoryStorage` frees expired counters from a `threading.Timer` that lives 10 ms and is
 started again by the next hit: under load a new thread about every 10 ms, each start waiting on
-the GIL. `SweepingMemoryStorage` runs the same sweep inline, at most once per `SWEEP_SECONDS`.
-Correctness does not depend on the sweep (every read checks its own key's expiry); it only frees
-memory held by keys nobody asks about any more.
+the GIL. `SweepingMemoryStorage` sweeps inline instead, at most once per `SWEEP_SECONDS`, one
+thread at a time, tolerant of keys that other request threads expire meanwhile (the development
+server is threaded). Correctness does not depend on the sweep (every read checks its own key's
+expiry); it only frees memory held by keys nobody asks about any more.
 
 Counters live in the memory of each server worker process (README: N workers admit up to N times
 the limit).
@@ -18,6 +19,7 @@ the limit).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -31,8 +33,8 @@ SWEEP_SECONDS = 1.0
 
 
 class SweepingMemoryStorage(MemoryStorage):
-    """limits' memory storage, expired keys swept inline (limits is pinned: this overrides the
-    name-mangled hook its `incr`, `decr` and `acquire_entry` call)."""
+    """limits' memory storage for fixed-window counters, expired keys swept inline (limits is
+    pinned: this overrides the name-mangled hook its `incr` and `decr` call)."""
 
     STORAGE_SCHEME = ["insider-memory"]
 
@@ -40,12 +42,26 @@ class SweepingMemoryStorage(MemoryStorage):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.timer.cancel()  # the one the base class started; none replaces it
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        self._sweeping = threading.Lock()
 
     def _MemoryStorage__schedule_expiry(self) -> None:
-        now = time.monotonic()
-        if now >= self._next_sweep:
-            self._next_sweep = now + SWEEP_SECONDS
-            self._MemoryStorage__expire_events()
+        if time.monotonic() < self._next_sweep or not self._sweeping.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = time.monotonic() + SWEEP_SECONDS
+            self.sweep()
+        finally:
+            self._sweeping.release()
+
+    def sweep(self) -> None:
+        """Drop the counters whose window has ended. Another thread may drop one first (`get`
+        does, for its own key): every removal tolerates a key already gone."""
+        now = time.time()
+        for key, expiry in list(self.expirations.items()):
+            if expiry <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
 
 
 @dataclass(frozen=True)

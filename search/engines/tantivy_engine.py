@@ -111,9 +111,9 @@ def day_number(moment: datetime) -> int:
     return (moment - _EPOCH).days
 
 
-def build_schema(text_source: bool = True) -> tantivy.Schema:
-    """The schema new generations are written with (`text_source=False`: the source field as
-    versions before this one wrote it, for the upgrade tests)."""
+def build_schema(text_source: bool = True, pairs: bool = True) -> tantivy.Schema:
+    """The schema new generations are written with (`text_source=False, pairs=False`: as the
+    version before this one wrote it, for the upgrade tests)."""
     sb = tantivy.SchemaBuilder()
     sb.add_text_field(KIND, fast=True, tokenizer_name="raw")
     if text_source:
@@ -138,7 +138,7 @@ def build_schema(text_source: bool = True) -> tantivy.Schema:
             sb.add_boolean_field(f.path, indexed=True, fast=fast)
     for path in sorted(DAY_FIELDS):  # last, so that every other field keeps its number
         sb.add_integer_field(path + DAY_SUFFIX, indexed=True)
-    for path in sorted(PAIR_FIELDS):
+    for path in sorted(PAIR_FIELDS) if pairs else ():
         sb.add_text_field(path + PAIR_SUFFIX, tokenizer_name="raw", index_option="basic")
     return sb.build()
 

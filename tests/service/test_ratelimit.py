@@ -100,3 +100,22 @@ def test_the_inline_sweep_frees_expired_counters(monkeypatch):
     monkeypatch.setattr(storage, "_next_sweep", 0.0)  # due now
     storage.incr("fresh", expiry=60)
     assert "gone" not in storage.storage and storage.storage["fresh"] == 1
+
+
+def test_a_sweep_tolerates_keys_another_thread_expired_meanwhile():
+    """The development server is threaded: `get` on another thread may drop an expired key
+    between the sweep's snapshot and its removal."""
+    storage = ratelimit.SweepingMemoryStorage()
+    for n in range(5):
+        storage.incr(f"addr:{n}", expiry=60)
+
+    class Vanishing(dict):
+        def items(self):
+            snapshot = list(super().items())
+            self.clear()  # what the other thread did
+            storage.storage.clear()
+            return snapshot
+
+    storage.expirations = Vanishing({k: 0.0 for k in storage.expirations})
+    storage.sweep()
+    assert not storage.storage and not storage.expirations
