@@ -24,6 +24,9 @@ class Field:
     multi: bool = False
     source: str | None = None  # where in the JSON document the values come from, when not `path`
     default_search: bool = False  # searched by bare terms without a field name
+    # Long free text: each two neighbouring words are also indexed as one term, so that a phrase
+    # of common words is one posting list rather than a positions check of every candidate.
+    phrase_pairs: bool = False
 
     @property
     def sortable(self) -> bool:

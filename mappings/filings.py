@@ -82,6 +82,9 @@ DOCUMENT = {
     "ownerSignatureNameDate": _v("date", False),
 }
 
+# Long free text whose phrases are sped up by indexed word pairs (`Field.phrase_pairs`).
+PHRASE_PAIR_FIELDS = {"footnotes.text", "remarks"}
+
 # Bare terms (no field name) search these.
 DEFAULT_FIELDS = {
     "issuer.name", "issuer.tradingSymbol", "reportingOwner.name", "footnotes.text", "remarks",
@@ -102,7 +105,8 @@ def _walk(node, prefix: str, multi: bool):
             # under reportingOwner.* (the document shows the first one; see docs/filings.md).
             is_multi = multi or key == "footnoteId" or path.startswith("reportingOwner.")
             source = "reportingOwners." + path[len("reportingOwner."):] if path.startswith("reportingOwner.") else None
-            yield Field(path, type_, multi=is_multi, source=source, default_search=path in DEFAULT_FIELDS)
+            yield Field(path, type_, multi=is_multi, source=source, default_search=path in DEFAULT_FIELDS,
+                        phrase_pairs=path in PHRASE_PAIR_FIELDS)
             if footnoted:
                 yield Field(f"{path}FootnoteId", "keyword", multi=True)
 

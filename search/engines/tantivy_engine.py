@@ -42,6 +42,7 @@ PRESENT = "_present"
 _NOTHING = object()  # no hit after the page
 SMALL_GROUP = 8  # tie groups up to this size are ordered from their stored values, larger ones by a search
 SPECS = (FILINGS, TRANSACTIONS)
+STORED_KEYS = frozenset(spec.key for spec in SPECS)  # stored beside the source: readable without parsing it
 BUCKET_LIMIT = 65_000
 WRITER_HEAP = 256_000_000
 
@@ -85,7 +86,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # the candidates) and the phrase itself (which checks their order). Pairs never span two values
 # of a multi-valued field, as OpenSearch's position gap between values keeps phrases from doing.
 PAIR_SUFFIX = "#pairs"
-PAIR_FIELDS = frozenset(p for p in ("footnotes.text", "remarks") if FIELDS[p].type == "text")
+PAIR_FIELDS = frozenset(p for p, f in FIELDS.items() if f.phrase_pairs and f.type == "text")
 
 
 def _has_pair_terms(schema: tantivy.Schema) -> bool:
@@ -121,7 +122,7 @@ def build_schema(text_source: bool = True, pairs: bool = True) -> tantivy.Schema
     else:
         sb.add_bytes_field(SOURCE, stored=True)
     sb.add_text_field(PRESENT, tokenizer_name="raw", index_option="basic")
-    keys = {spec.key for spec in SPECS}
+    keys = STORED_KEYS
     for f in FIELDS.values():
         fast = f.path in FAST
         if f.type == "keyword":
@@ -644,10 +645,19 @@ class TantivyEngine(Engine):
                     documents=documents)
 
     def _equal(self, field: str, value) -> tantivy.Query:
+        """Documents whose `field` has the sort value `value` (as a hit of an ordered search gives
+        it). A date's equality goes through its day twin: a range on the fast column alone scans
+        every document in the index (~7 ms at 1M filings), the twin's term is one posting list."""
         f = FIELDS[field]
         if f.type in ("date", "datetime"):
             v = datetime.fromtimestamp(value / 1e9, tz=timezone.utc)
-            return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Date, v, v, True, True)
+            exact = tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Date, v, v, True, True)
+            if not (self.translate.day_terms and field in DAY_FIELDS):
+                return exact
+            day = tantivy.Query.term_query(self.schema, field + DAY_SUFFIX, day_number(v))
+            if f.type == "date" and v.time() == datetime.min.time():  # a calendar day: the twin is exact
+                return day
+            return tantivy.Query.boolean_query([(tantivy.Occur.Must, day), (tantivy.Occur.Must, exact)])
         if f.type == "double":
             return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Float, value, value, True, True)
         return tantivy.Query.term_query(self.schema, field, value)
@@ -703,11 +713,18 @@ class TantivyEngine(Engine):
         missing values last in both directions)."""
         if len(addresses) == 1:
             return addresses
-        sources = [flatten(spec, orjson.loads(searcher.doc(a).get_first(SOURCE))) for a in addresses]
+        docs = [searcher.doc(a) for a in addresses]
+        if all(key.field in STORED_KEYS for key in keys):  # the usual tie-breaker: no JSON to parse
+            column = {key.field: [d.get_first(key.field) for d in docs] for key in keys}
+        else:
+            sources = [flatten(spec, orjson.loads(d.get_first(SOURCE))) for d in docs]
+            column = {}
+            for key in keys:
+                convert = _PLAN[key.field][0] or (lambda v: v)
+                column[key.field] = [convert(src[key.field][0]) if key.field in src else None for src in sources]
         order = list(range(len(addresses)))
         for key in reversed(keys):
-            convert = _PLAN[key.field][0] or (lambda v: v)
-            values = [convert(src[key.field][0]) if key.field in src else None for src in sources]
+            values = column[key.field]
             present = [i for i in order if values[i] is not None]
             absent = [i for i in order if values[i] is None]
             present.sort(key=values.__getitem__, reverse=key.descending)

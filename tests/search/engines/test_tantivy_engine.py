@@ -22,7 +22,9 @@ def make_rows(count: int) -> list[dict]:
         row = {"id": f"R{i:05d}", "accession_no": f"A{i % 40:03d}", "code": rng.choice("PSMA"),
                "side": rng.choice("AD"), "ticker": rng.choice(["AAA", "BBB", "CCC"]),
                "transaction_date": f"2025-01-{1 + rng.randrange(5):02d}", "owner_key": f"o{rng.randrange(9)}",
-               "value_cents": rng.randrange(5) * 100, "shares": float(rng.randrange(3))}
+               "value_cents": rng.randrange(5) * 100, "shares": float(rng.randrange(3)),
+               # few instants, one at midnight: large tie groups of a datetime, settled via its day twin
+               "filed_at": rng.choice(["2025-01-02T00:00:00Z", "2025-01-02T14:30:00Z", "2025-01-03T09:00:00Z"])}
         if i % 7 == 0:
             del row["transaction_date"]
         if i % 5 == 0:
@@ -56,6 +58,7 @@ SORTS = [
     [SortKey("ticker"), SortKey("value_cents", True)],
     [SortKey("code", True), SortKey("transaction_date"), SortKey("shares", True)],
     [SortKey("side"), SortKey("owner_key"), SortKey("value_cents")],
+    [SortKey("filed_at", True), SortKey("code"), SortKey("transaction_date")],
     [],
 ]
 
