@@ -12,6 +12,7 @@ The translation of queries, sorts and aggregations is pure (`to_dsl`, `search_bo
 from __future__ import annotations
 
 import functools
+import logging
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from itertools import chain
@@ -23,7 +24,7 @@ from opensearchpy.exceptions import ConnectionError as Unreachable, OpenSearchEx
 from insider.errors import BadRequest, EngineUnavailable
 from mappings import IndexSpec
 from mappings.filings import FILINGS
-from mappings.flatten import flatten
+from mappings.flatten import PRESENT, flatten, present_paths
 from mappings.transactions import TRANSACTIONS
 from search.analysis import ANALYZER_NAME, opensearch_analysis
 from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page
@@ -32,8 +33,13 @@ from search.query.ast import (
     Terms, Wildcard,
 )
 
+log = logging.getLogger(__name__)
+
 SPECS = (FILINGS, TRANSACTIONS)
 DOC_FIELD = "_doc"
+# In an index's mapping `_meta`: every document of the index has its PRESENT values (the index was
+# created with the field, not given it later).
+PRESENT_META = "present_complete"
 MAX_BUCKETS = 65_000
 FUZZY_MAX_EXPANSIONS = 1024
 BULK_CHUNK = 500
@@ -56,7 +62,7 @@ _TYPES = {
 
 def index_definition(spec: IndexSpec) -> dict:
     """The create-index body (settings and mappings) of `spec`'s index."""
-    properties: dict[str, Any] = {DOC_FIELD: {"type": "object", "enabled": False}}
+    properties: dict[str, Any] = {DOC_FIELD: {"type": "object", "enabled": False}, PRESENT: {"type": "keyword"}}
     for field in spec.fields:
         *parents, leaf = field.path.split(".")
         node = properties
@@ -74,6 +80,7 @@ def index_definition(spec: IndexSpec) -> dict:
             "analysis": opensearch_analysis(),
         },
         "mappings": {
+            "_meta": {PRESENT_META: True},
             "dynamic": "strict",
             # The flattened fields are derived from `_doc`; keeping them in _source too would
             # roughly double the index on disk for nothing (reindex reads `_doc` only).
@@ -84,13 +91,15 @@ def index_definition(spec: IndexSpec) -> dict:
 
 
 def document_body(spec: IndexSpec, document: dict) -> dict:
-    return {DOC_FIELD: document, **flatten(spec, document)}
+    flat = flatten(spec, document)
+    return {DOC_FIELD: document, **flat, PRESENT: present_paths(flat)}
 
 
 # --- queries ---------------------------------------------------------------------------------
 
-def to_dsl(spec: IndexSpec, node: Node) -> dict:
-    """The OpenSearch query DSL equivalent of an AST node."""
+def to_dsl(spec: IndexSpec, node: Node, present: bool = True) -> dict:
+    """The OpenSearch query DSL equivalent of an AST node. `present`: the index has the
+    `PRESENT` field (an index created before it answers `exists` queries itself)."""
     match node:
         case MatchAll():
             return {"match_all": {}}
@@ -104,7 +113,7 @@ def to_dsl(spec: IndexSpec, node: Node) -> dict:
             return {"term": {_path(spec, name): value}}
         case Terms(name, values) if _is_date(spec, name):
             # An empty bool would match every document; no values must match none.
-            return _any_of([to_dsl(spec, Term(name, v)) for v in values]) if values else {"match_none": {}}
+            return _any_of([to_dsl(spec, Term(name, v), present) for v in values]) if values else {"match_none": {}}
         case Terms(name, values):
             return {"terms": {_path(spec, name): list(values)}}
         case Phrase(name, tokens, slop):
@@ -127,21 +136,23 @@ def to_dsl(spec: IndexSpec, node: Node) -> dict:
                 "value": term, "fuzziness": distance, "transpositions": True,
                 "prefix_length": 0, "max_expansions": FUZZY_MAX_EXPANSIONS,
             }}}
+        case Exists(name) if present:
+            return {"term": {PRESENT: _path(spec, name)}}
         case Exists(name):
             return {"exists": {"field": _path(spec, name)}}
         case Bool():
-            return _bool(spec, node)
+            return _bool(spec, node, present)
         case Boost(query, boost):
-            return {"bool": {"must": [to_dsl(spec, query)], "boost": boost}}
+            return {"bool": {"must": [to_dsl(spec, query, present)], "boost": boost}}
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _bool(spec: IndexSpec, node: Bool) -> dict:
+def _bool(spec: IndexSpec, node: Bool, present: bool) -> dict:
     body: dict[str, Any] = {}
     for occur in ("must", "filter", "should", "must_not"):
         clauses = getattr(node, occur)
         if clauses:
-            body[occur] = [to_dsl(spec, c) for c in clauses]
+            body[occur] = [to_dsl(spec, c, present) for c in clauses]
     # Both rules are stated rather than left to engine defaults, which have changed across
     # versions (a should-only bool in filter context once matched every document).
     required = node.must or node.filter
@@ -176,11 +187,12 @@ def _is_date(spec: IndexSpec, name: str) -> bool:
     return field is not None and field.type in ("date", "datetime")
 
 
-def search_body(spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int) -> dict:
+def search_body(spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int,
+                present: bool = True) -> dict:
     """The search request of one page. Pages past the result window are empty, not errors."""
     start = min(offset, MAX_RESULT_WINDOW)
     return {
-        "query": to_dsl(spec, query),
+        "query": to_dsl(spec, query, present),
         "sort": [
             {_path(spec, key.field): {"order": "desc" if key.descending else "asc", "missing": "_last"}}
             for key in (*sort, SortKey(spec.key))
@@ -325,6 +337,19 @@ class OpenSearchEngine(Engine):
         self.url = url
         self.prefix = prefix
         self.client = OpenSearch(hosts=[url], timeout=REQUEST_TIMEOUT)
+        self._present: dict[str, bool] = {}  # alias -> its index has values in PRESENT for every document
+
+    def _has_present(self, spec: IndexSpec) -> bool:
+        """Whether `exists` can be the PRESENT term. An index created before that field got it
+        added by `ensure_ready` (so that writes go on), but its older documents have no values in
+        it: `exists` stays OpenSearch's own until `insider reindex`. Asked once per process; a
+        reindex in another process is seen after a restart (answers stay right meanwhile)."""
+        alias = self.alias(spec)
+        known = self._present.get(alias)
+        if known is None:
+            mapping = next(iter(self.client.indices.get_mapping(index=alias).values()))["mappings"]
+            known = self._present[alias] = bool(mapping.get("_meta", {}).get(PRESENT_META))
+        return known
 
     def alias(self, spec: IndexSpec) -> str:
         return f"{self.prefix}-{spec.name}"
@@ -338,6 +363,7 @@ class OpenSearchEngine(Engine):
         for spec in SPECS:
             alias = self.alias(spec)
             if self.client.indices.exists_alias(name=alias):
+                self._add_present_field(alias)
                 continue
             body = {**index_definition(spec), "aliases": {alias: {}}}
             self.client.indices.create(index=self._new_index_name(spec, stamp), body=body)
@@ -346,6 +372,15 @@ class OpenSearchEngine(Engine):
             extra = sorted(self.client.indices.get_alias(name=alias))[1:]
             if extra:
                 self.client.indices.delete(index=",".join(extra), ignore_unavailable=True)
+
+    def _add_present_field(self, alias: str) -> None:
+        """An index from before the PRESENT field gets it, so that new documents (which carry it)
+        are accepted by the strict mapping."""
+        mapping = next(iter(self.client.indices.get_mapping(index=alias).values()))["mappings"]
+        if PRESENT not in mapping.get("properties", {}):
+            self.client.indices.put_mapping(index=alias, body={"properties": {PRESENT: {"type": "keyword"}}})
+            log.warning("the OpenSearch index %s predates the %s field; `_exists_` queries use OpenSearch's "
+                        "slower exists until `insider reindex` rebuilds it", alias, PRESENT)
 
     @_engine_errors
     def write(self, batch: Batch) -> None:
@@ -388,7 +423,8 @@ class OpenSearchEngine(Engine):
     def search(self, spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, size: int,
                raw: bool = False) -> Page:
         # the client has decoded the response already: `raw` has nothing left to spare
-        response = self.client.search(index=self.alias(spec), body=search_body(spec, query, sort, offset, size))
+        body = search_body(spec, query, sort, offset, size, self._has_present(spec))
+        response = self.client.search(index=self.alias(spec), body=body)
         hits = response["hits"]
         return Page(
             total=hits["total"]["value"],
@@ -398,7 +434,8 @@ class OpenSearchEngine(Engine):
 
     @_engine_errors
     def aggregate(self, spec: IndexSpec, query: Node, aggs: dict[str, Any]) -> dict[str, Any]:
-        body = {"size": 0, "track_total_hits": False, "query": to_dsl(spec, query), "aggs": aggs_to_dsl(spec, aggs)}
+        body = {"size": 0, "track_total_hits": False, "query": to_dsl(spec, query, self._has_present(spec)),
+                "aggs": aggs_to_dsl(spec, aggs)}
         response = self.client.search(index=self.alias(spec), body=body)
         result = normalise_aggs(aggs, response.get("aggregations", {}))
         # OpenSearch's own cap (search.max_buckets, 65,535) is a cluster setting; ours is enforced here.
@@ -440,6 +477,7 @@ class OpenSearchEngine(Engine):
                 *({"add": {"index": new[spec], "alias": self.alias(spec)}} for spec in SPECS),
                 *({"remove_index": {"index": name}} for spec in SPECS for name in old[spec]),
             ]})
+            self._present.clear()
         except BaseException:
             self._drop(new.values())
             raise

@@ -23,7 +23,7 @@ import tantivy
 from insider.errors import BadRequest, EngineUnavailable
 from mappings import Field, IndexSpec
 from mappings.filings import FILINGS
-from mappings.flatten import flatten
+from mappings.flatten import PRESENT, flatten, prefixes
 from mappings.transactions import TRANSACTIONS
 from search.analysis import ANALYZER_NAME, tantivy_analyzer, token_pairs
 from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page
@@ -38,7 +38,6 @@ KIND = "_kind"
 # saved). An index written before keeps its bytes field (base64 in JSON) until `insider reindex`.
 SOURCE = "_source"
 STORED_ONLY = "stored_only"  # the tokenizer that makes no tokens
-PRESENT = "_present"
 _NOTHING = object()  # no hit after the page
 SMALL_GROUP = 8  # tie groups up to this size are ordered from their stored values, larger ones by a search
 SPECS = (FILINGS, TRANSACTIONS)
@@ -174,11 +173,6 @@ def _convert(field: Field, value):
     return str(value)
 
 
-def _prefixes(path: str) -> tuple[str, ...]:
-    parts = path.split(".")
-    return tuple(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-
-
 def _converter(field: Field):
     """None when the JSON value is already what tantivy takes (strings, booleans, integers)."""
     if field.type in ("date", "datetime"):
@@ -189,7 +183,7 @@ def _converter(field: Field):
 
 
 # Per field, computed once: how to convert its values and which paths it makes "present".
-_PLAN = {path: (_converter(f), _prefixes(path)) for path, f in FIELDS.items()}
+_PLAN = {path: (_converter(f), prefixes(path)) for path, f in FIELDS.items()}
 
 
 def _source_is_text(schema: tantivy.Schema) -> bool:

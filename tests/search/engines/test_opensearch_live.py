@@ -381,3 +381,57 @@ def test_an_unreachable_engine_is_a_503_with_a_plain_message():
         assert caught.value.status == 503
         assert caught.value.message.endswith("cannot be reached")
     engine.close()
+
+
+def test_an_index_from_before_the_present_field_takes_writes_answers_exists_and_reindex_upgrades_it(
+        opensearch_url, monkeypatch, caplog):
+    """An index created by the previous version (no `_present` field, strict mapping) must keep
+    taking the documents this version writes, answer `_exists_` right (with OpenSearch's own
+    exists, since its older documents have no `_present` values), and `insider reindex` moves it
+    to the term lookup."""
+    import uuid
+
+    import search.engines.opensearch as osmod
+
+    current_definition = osmod.index_definition
+
+    def old_definition(spec):
+        body = current_definition(spec)
+        mappings = {k: v for k, v in body["mappings"].items() if k != "_meta"}
+        mappings["properties"] = {k: v for k, v in mappings["properties"].items() if k != "_present"}
+        return {**body, "mappings": mappings}
+
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    old = OpenSearchEngine(opensearch_url, prefix=prefix)
+    with monkeypatch.context() as m:
+        m.setattr(osmod, "index_definition", old_definition)
+        m.setattr(osmod, "document_body", lambda spec, doc: {osmod.DOC_FIELD: doc, **osmod.flatten(spec, doc)})
+        old.ensure_ready()
+        old.write(Batch(filings=FILINGS_DOCS[:2], rows=[]))  # Apple, Microsoft
+    old.close()
+
+    expected = {  # Tesla's Form 3 has no transactions, no period and no footnotes
+        Exists("nonDerivativeTable"): [APPLE, MSFT],
+        Exists("periodOfReport"): [APPLE, MSFT],
+        Exists("footnotes.text"): [APPLE],
+        Bool(must_not=(Exists("footnotes"),)): [MSFT, TESLA],
+    }
+    engine = OpenSearchEngine(opensearch_url, prefix=prefix)
+    try:
+        with caplog.at_level("WARNING"):
+            engine.ensure_ready()
+        assert "insider reindex" in caplog.text
+        engine.write(Batch(filings=FILINGS_DOCS[2:], rows=[]))  # carries _present: the mapping takes it
+        assert not engine._has_present(FILINGS)
+        for query, want in expected.items():
+            assert accessions(engine, query, [SortKey("accessionNo")]) == sorted(want), query
+
+        assert engine.reindex(lambda f: (f, [])) == 3
+        assert engine._has_present(FILINGS)
+        for query, want in expected.items():
+            assert accessions(engine, query, [SortKey("accessionNo")]) == sorted(want), query
+    finally:
+        indexes = engine.client.indices.get(index=f"{prefix}-*")
+        if indexes:
+            engine.client.indices.delete(index=",".join(indexes))
+        engine.close()

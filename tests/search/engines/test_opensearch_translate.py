@@ -52,7 +52,7 @@ def test_every_spec_field_is_mapped_and_nothing_else():
 
     for spec in (FILINGS, TRANSACTIONS):
         mapped = set(leaves(index_definition(spec)["mappings"]["properties"]))
-        assert mapped == {*spec.paths, "_doc"}
+        assert mapped == {*spec.paths, "_doc", "_present"}
 
 
 def test_original_document_is_kept_unindexed_and_unknown_fields_are_refused():
@@ -90,12 +90,29 @@ def test_index_settings_make_a_batch_visible_only_when_refreshed():
     (Fuzzy("reportingOwner.name", "cokk", 1),
      {"fuzzy": {"reportingOwner.name": {"value": "cokk", "fuzziness": 1, "transpositions": True,
                                         "prefix_length": 0, "max_expansions": 1024}}}),
-    (Exists("reportingOwner.relationship"), {"exists": {"field": "reportingOwner.relationship"}}),
-    (Exists("remarks"), {"exists": {"field": "remarks"}}),
+    (Exists("reportingOwner.relationship"), {"term": {"_present": "reportingOwner.relationship"}}),
+    (Exists("remarks"), {"term": {"_present": "remarks"}}),
     (Boost(Term("remarks", "plan"), 2.5), {"bool": {"must": [{"term": {"remarks": "plan"}}], "boost": 2.5}}),
 ])
 def test_each_node_translates_exactly(node, expected):
     assert to_dsl(FILINGS, node) == expected
+
+
+def test_an_index_without_complete_present_values_keeps_opensearch_s_own_exists():
+    node = Bool(must=(Term("documentType", "4"),), must_not=(Exists("derivativeTable"),))
+    assert to_dsl(FILINGS, node, present=False) == {"bool": {
+        "must": [{"term": {"documentType": "4"}}], "must_not": [{"exists": {"field": "derivativeTable"}}]}}
+
+
+def test_present_lists_every_path_with_a_value_and_every_object_above_one():
+    from search.engines.opensearch import document_body
+
+    body = document_body(FILINGS, {"accessionNo": "A1", "documentType": "4", "remarks": "",
+                                   "issuer": {"cik": "1", "name": None},
+                                   "derivativeTable": {"transactions": [{"coding": {"code": "M"}}]}})
+    assert body["_present"] == ["accessionNo", "derivativeTable", "derivativeTable.transactions",
+                                "derivativeTable.transactions.coding", "derivativeTable.transactions.coding.code",
+                                "documentType", "issuer", "issuer.cik", "remarks"]
 
 
 def test_alternative_field_names_resolve_to_the_indexed_path():
