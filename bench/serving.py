@@ -238,6 +238,8 @@ def _measure(engines: dict, settings, filings: int, sections: list[str], results
             if name == "tantivy":  # another size, another schema, or a load that did not finish
                 mark.unlink(missing_ok=True)
                 shutil.rmtree(tmp / "index", ignore_errors=True)
+            else:  # likewise: the bench indexes start empty, under this version's mappings
+                engine.client.indices.delete(index=f"{engine.prefix}-*", ignore_unavailable=True)
             engine.ensure_ready()
             entry = {"filings": filings, "load_seconds": round(_load(engine, settings, filings))}
             if name == "tantivy":
