@@ -284,3 +284,25 @@ def test_buckets_are_counted_at_every_level():
         "n": {"value": 3},
     }
     assert bucket_count(result) == 3
+
+
+def test_the_client_serializer_round_trips_documents_and_keeps_the_stock_fallbacks():
+    import uuid
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from opensearchpy.exceptions import SerializationError
+
+    from search.engines.opensearch import OrjsonSerializer
+
+    s = OrjsonSerializer()
+    doc = {"issuer": {"name": "Société Générale"}, "shares": 1.5, "n": 3, "ok": True, "none": None}
+    assert s.loads(s.dumps(doc)) == doc
+    assert s.dumps('{"already": "json"}') == '{"already": "json"}'
+    at = datetime(2024, 1, 5, 16, 30, tzinfo=timezone.utc)
+    assert s.loads(s.dumps({"at": at, "id": uuid.UUID(int=1), "price": Decimal("1.25"), 7: "k"})) == {
+        "at": "2024-01-05T16:30:00+00:00", "id": "00000000-0000-0000-0000-000000000001", "price": 1.25, "7": "k"}
+    with pytest.raises(SerializationError):
+        s.loads("{not json")
+    with pytest.raises(SerializationError):
+        s.dumps({"x": object()})
