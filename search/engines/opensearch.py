@@ -369,9 +369,11 @@ class OpenSearchEngine(Engine):
         alias = self.alias(spec)
         known = self._present.get(alias)
         if known is None:
-            mapping = next(iter(self.client.indices.get_mapping(index=alias).values()))["mappings"]
-            known = self._present[alias] = bool(mapping.get("_meta", {}).get(PRESENT_META))
+            known = self._present[alias] = bool(self._mapping(alias).get("_meta", {}).get(PRESENT_META))
         return known
+
+    def _mapping(self, alias: str) -> dict:
+        return next(iter(self.client.indices.get_mapping(index=alias).values()))["mappings"]
 
     def alias(self, spec: IndexSpec) -> str:
         return f"{self.prefix}-{spec.name}"
@@ -398,8 +400,7 @@ class OpenSearchEngine(Engine):
     def _add_present_field(self, alias: str) -> None:
         """An index from before the PRESENT field gets it, so that new documents (which carry it)
         are accepted by the strict mapping."""
-        mapping = next(iter(self.client.indices.get_mapping(index=alias).values()))["mappings"]
-        if PRESENT not in mapping.get("properties", {}):
+        if PRESENT not in self._mapping(alias).get("properties", {}):
             self.client.indices.put_mapping(index=alias, body={"properties": {PRESENT: {"type": "keyword"}}})
             log.warning("the OpenSearch index %s predates the %s field; `_exists_` queries use OpenSearch's "
                         "slower exists until `insider reindex` rebuilds it", alias, PRESENT)

@@ -23,7 +23,7 @@ import tantivy
 from insider.errors import BadRequest, EngineUnavailable
 from mappings import Field, IndexSpec
 from mappings.filings import FILINGS
-from mappings.flatten import PRESENT, flatten, prefixes
+from mappings.flatten import PRESENT, flatten, present_paths
 from mappings.transactions import TRANSACTIONS
 from search.analysis import ANALYZER_NAME, tantivy_analyzer, token_pairs
 from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page
@@ -88,22 +88,22 @@ PAIR_SUFFIX = "#pairs"
 PAIR_FIELDS = frozenset(p for p, f in FIELDS.items() if f.phrase_pairs and f.type == "text")
 
 
-def _has_pair_terms(schema: tantivy.Schema) -> bool:
+def _takes_term(schema: tantivy.Schema, field: str, value) -> bool:
+    """Whether `schema` has `field` with the type of `value`: how an index written by an earlier
+    version is told apart (it lacks a field, or types it differently)."""
     try:
-        tantivy.Query.term_query(schema, next(iter(PAIR_FIELDS)) + PAIR_SUFFIX, "")
-    except (ValueError, StopIteration):
-        return False
-    return True
-
-
-def _has_day_terms(schema: tantivy.Schema) -> bool:
-    if not DAY_FIELDS:
-        return False
-    try:
-        tantivy.Query.term_query(schema, next(iter(DAY_FIELDS)) + DAY_SUFFIX, 0)
+        tantivy.Query.term_query(schema, field, value)
     except ValueError:
         return False
     return True
+
+
+def _has_pair_terms(schema: tantivy.Schema) -> bool:
+    return bool(PAIR_FIELDS) and _takes_term(schema, next(iter(PAIR_FIELDS)) + PAIR_SUFFIX, "")
+
+
+def _has_day_terms(schema: tantivy.Schema) -> bool:
+    return bool(DAY_FIELDS) and _takes_term(schema, next(iter(DAY_FIELDS)) + DAY_SUFFIX, 0)
 
 
 def day_number(moment: datetime) -> int:
@@ -121,11 +121,10 @@ def build_schema(text_source: bool = True, pairs: bool = True) -> tantivy.Schema
     else:
         sb.add_bytes_field(SOURCE, stored=True)
     sb.add_text_field(PRESENT, tokenizer_name="raw", index_option="basic")
-    keys = STORED_KEYS
     for f in FIELDS.values():
         fast = f.path in FAST
         if f.type == "keyword":
-            sb.add_text_field(f.path, stored=f.path in keys, fast=fast, tokenizer_name="raw")
+            sb.add_text_field(f.path, stored=f.path in STORED_KEYS, fast=fast, tokenizer_name="raw")
         elif f.type == "text":
             sb.add_text_field(f.path, tokenizer_name=ANALYZER_NAME, index_option="position")
         elif f.type in ("date", "datetime"):
@@ -182,16 +181,12 @@ def _converter(field: Field):
     return None
 
 
-# Per field, computed once: how to convert its values and which paths it makes "present".
-_PLAN = {path: (_converter(f), prefixes(path)) for path, f in FIELDS.items()}
+# Per field, computed once: how to convert its values.
+_CONVERT = {path: _converter(f) for path, f in FIELDS.items()}
 
 
 def _source_is_text(schema: tantivy.Schema) -> bool:
-    try:
-        tantivy.Query.term_query(schema, SOURCE, "")
-    except ValueError:  # a bytes field, as written before
-        return False
-    return True
+    return _takes_term(schema, SOURCE, "")  # earlier versions stored it as bytes
 
 
 def stored_only_analyzer() -> tantivy.TextAnalyzer:
@@ -207,16 +202,15 @@ def encode(spec: IndexSpec, document: dict, source_as_base64: bool = False) -> s
     source = orjson.dumps(document)
     values: dict[str, object] = {KIND: spec.name,
                                  SOURCE: base64.b64encode(source).decode() if source_as_base64 else source.decode()}
-    present: set[str] = set()
-    for path, items in flatten(spec, document).items():
-        convert, prefixes = _PLAN[path]
+    flat = flatten(spec, document)
+    for path, items in flat.items():
+        convert = _CONVERT[path]
         values[path] = items if convert is None else [convert(v) for v in items]
         if path in DAY_FIELDS:
             values[path + DAY_SUFFIX] = [day_number(v) for v in values[path]]
         elif path in PAIR_FIELDS:
             values[path + PAIR_SUFFIX] = [pair for text in items for pair in token_pairs(text)]
-        present.update(prefixes)
-    values[PRESENT] = list(present)
+    values[PRESENT] = present_paths(flat)
     return orjson.dumps(values).decode()
 
 
@@ -714,7 +708,7 @@ class TantivyEngine(Engine):
             sources = [flatten(spec, orjson.loads(d.get_first(SOURCE))) for d in docs]
             column = {}
             for key in keys:
-                convert = _PLAN[key.field][0] or (lambda v: v)
+                convert = _CONVERT[key.field] or (lambda v: v)
                 column[key.field] = [convert(src[key.field][0]) if key.field in src else None for src in sources]
         order = list(range(len(addresses)))
         for key in reversed(keys):
