@@ -32,6 +32,7 @@ QUERY_MIX = [
     "nonDerivativeTable.transactions.amounts.shares:>100000",
 ]
 SORTS = [None, [{"periodOfReport": {"order": "asc"}}]]
+WARMUP_ROUNDS = 5
 
 
 def _load(engine, settings, filings: int) -> float:
@@ -45,14 +46,20 @@ def _load(engine, settings, filings: int) -> float:
 
 def _query_latency(engine, rounds: int) -> dict:
     """The query API's search (`raw`, as the endpoint serves it: stored JSON passed through) for
-    the fixed mix, each query sorted two ways at two offsets; the slowest templates listed."""
+    the fixed mix, each query sorted two ways at two offsets, after a warm-up; the slowest
+    templates listed."""
     from search.filings import SearchParams, search_filings
 
-    rng = random.Random(1)
-    cases = [(template, template.format(ticker=f"T{rng.randrange(5000):04d}"), sort, offset)
-             for _ in range(rounds) for template in QUERY_MIX for sort in SORTS for offset in (0, 500)]
-    for _, query, sort, offset in cases[: len(QUERY_MIX) * 4]:
+    def mix(seed: int, n: int) -> list[tuple]:
+        rng = random.Random(seed)
+        return [(template, template.format(ticker=f"T{rng.randrange(5000):04d}"), sort, offset)
+                for _ in range(n) for template in QUERY_MIX for sort in SORTS for offset in (0, 500)]
+
+    # Warm-up: five rounds of the mix on other tickers, not measured. A node started just before
+    # (caches empty, its JIT not yet compiled) otherwise puts its first minute into the tail.
+    for _, query, sort, offset in mix(0, WARMUP_ROUNDS):
         search_filings(engine, SearchParams.from_raw(query, offset, 50, sort), raw=True)
+    cases = mix(1, rounds)
     samples, by_case = [], {}
     for template, query, sort, offset in cases:
         start = time.perf_counter()
@@ -99,8 +106,8 @@ def _analytics_latency(app, engine, rounds: int) -> dict:
 
 def _http_throughput(data_dir: Path, seconds: int = 10, runs: int = 3) -> dict:
     """Ticker queries (size 10, 5,000 tickers in turn) through gunicorn as `make serve` runs it,
-    from `wrk` on loopback: `runs` runs of `seconds` each, median reported (on this 2-core
-    machine one run differs from the next by up to ±30 %)."""
+    from `wrk` on loopback: a 5 s warm-up run, then `runs` runs of `seconds` each, median
+    reported (on this 2-core machine one run differs from the next by up to ±30 %)."""
     if not shutil.which("wrk"):
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     env = {**os.environ, "INSIDER_DATA_DIR": str(data_dir), "OPENSEARCH_URL": "", "INSIDER_AUTH": "off",
@@ -123,6 +130,11 @@ def _http_throughput(data_dir: Path, seconds: int = 10, runs: int = 3) -> dict:
             "counter = 0\nrequest = function()\n  counter = counter + 1\n"
             '  local body = string.format(\'{"query": "issuer.tradingSymbol:T%04d", "size": "10"}\', counter % 5000)\n'
             '  return wrk.format(nil, "/insider-trading", nil, body)\nend\n')
+        # One short run first, not counted: each worker opens the index and faults its pages in
+        # on its first requests (a cold first run measured 607 req/s where the next ones gave 1,012
+        # and 1,078).
+        subprocess.run(["wrk", "-t2", "-c32", "-d5s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                       capture_output=True, text=True)
         rates, errors = [], []
         for _ in range(runs):
             result = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script),
