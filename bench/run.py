@@ -4,6 +4,8 @@ Sections (all by default; `--only parse,ingest` to pick):
   parse       XML -> filing document + transaction rows, one core (corpus scaled to --parse-filings)
   edgartools  edgartools' parser on the same XML, one core (sample, see bench/edgartools_parse.py)
   ingest      end to end into the embedded engine on all cores (--ingest-filings new filings)
+  ingest-opensearch  the same into the OpenSearch node (--ingest-opensearch-filings; indexes
+              `bench-ingest-*`, removed afterwards)
   query       query-API latency, a fixed mix, both engines at --query-filings filings
   analytics   summary/by-ticker and aggregation/by-sector latency, both engines
   http        requests/s of ticker queries through gunicorn, load from `wrk` on loopback
@@ -80,12 +82,43 @@ def bench_ingest(n: int, workers: int) -> dict:
             "seconds": round(seconds, 1), "filings_per_s": round(report.ingested / seconds)}
 
 
+def bench_ingest_opensearch(n: int, workers: int, encode_on_write: bool = False) -> dict:
+    """End to end into OpenSearch (OPENSEARCH_TEST_URL, default 127.0.0.1:9200). `encode_on_write`:
+    the writing process encodes every bulk document itself, as before the workers did (session 5)."""
+    from bench.corpus import scaled_sources
+    from indexer.pipeline import Ingestor
+    from insider import settings as settings_module
+    from search.engines.opensearch import OpenSearchEngine
+
+    url = os.environ.get("OPENSEARCH_TEST_URL", "http://127.0.0.1:9200")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["INSIDER_DATA_DIR"] = tmp
+        engine = OpenSearchEngine(url, prefix="bench-ingest")
+        if encode_on_write:
+            engine.encoder = None
+        engine.client.indices.delete(index="bench-ingest-*", ignore_unavailable=True)
+        try:
+            ingestor = Ingestor(engine, settings_module.load(), batch_size=2000, workers=workers)
+            start = time.perf_counter()
+            report = ingestor.ingest(scaled_sources(n))
+            seconds = time.perf_counter() - start
+        finally:
+            engine.client.indices.delete(index="bench-ingest-*", ignore_unavailable=True)
+            engine.close()
+    return {"filings": report.ingested, "rejected": len(report.rejected), "workers": workers,
+            "encoded_in": "the writing process" if encode_on_write else "the workers",
+            "seconds": round(seconds, 1), "filings_per_s": round(report.ingested / seconds)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="parse,edgartools,ingest,query,analytics,http")
+    parser.add_argument("--only", default="parse,edgartools,ingest,ingest-opensearch,query,analytics,http")
     parser.add_argument("--parse-filings", type=int, default=100_000)
     parser.add_argument("--edgartools-documents", type=int, default=2_000)
     parser.add_argument("--ingest-filings", type=int, default=100_000)
+    parser.add_argument("--ingest-opensearch-filings", type=int, default=20_000)
+    parser.add_argument("--opensearch-encode-on-write", action="store_true",
+                        help="ingest-opensearch: encode in the writing process, not the workers (the earlier way)")
     parser.add_argument("--query-filings", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--engines", default="tantivy,opensearch", help="serving benchmarks: which engines")
@@ -105,6 +138,10 @@ def main(argv=None) -> int:
     if "ingest" in sections:
         results["ingest"] = bench_ingest(args.ingest_filings, args.workers)
         print("ingest", results["ingest"], flush=True)
+    if "ingest-opensearch" in sections:
+        results["ingest_opensearch"] = bench_ingest_opensearch(args.ingest_opensearch_filings, args.workers,
+                                                               args.opensearch_encode_on_write)
+        print("ingest-opensearch", results["ingest_opensearch"], flush=True)
     if {"query", "analytics", "http"} & set(sections):
         from bench.serving import bench_serving
 

@@ -64,7 +64,9 @@ def corpus():
 
 
 def load_corpus(engine, data_dir: Path, sources) -> None:
-    ingestor = Ingestor(engine, make_settings(data_dir), batch_size=400, workers=1)
+    # Two worker processes, as `insider ingest` runs on two cores: every corpus test then also
+    # covers the documents each engine's encoder made in the workers (tests/indexer covers one).
+    ingestor = Ingestor(engine, make_settings(data_dir), batch_size=400, workers=2)
     report = ingestor.ingest(sources)
     assert report.ingested > 2000, report
 

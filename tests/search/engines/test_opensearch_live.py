@@ -297,6 +297,27 @@ def test_row_updates_rewrite_rows_of_other_filings(opensearch_url):
         assert fresh.search(TRANSACTIONS, MatchAll(), [], 0, 10).total == 3
 
 
+def test_documents_encoded_by_the_ingest_workers_answer_exactly_like_documents_encoded_on_write(engine, opensearch_url):
+    # The ingest workers hand over each document's bulk source as JSON text (Engine.encoder);
+    # `engine` was written from the same documents without it.
+    encode = OpenSearchEngine.encoder
+    encoded = {**{(FILINGS.name, f["accessionNo"]): encode(FILINGS, f) for f in FILINGS_DOCS},
+               **{(TRANSACTIONS.name, r["id"]): encode(TRANSACTIONS, r) for r in ROWS}}
+    assert all(isinstance(text, str) for text in encoded.values())
+    with temporary_engine(opensearch_url) as fresh:
+        fresh.write(Batch(filings=FILINGS_DOCS, rows=ROWS, encoded=encoded))
+        by_key = [SortKey("accessionNo")]
+        assert fresh.search(FILINGS, MatchAll(), by_key, 0, 10).documents == \
+            engine.search(FILINGS, MatchAll(), by_key, 0, 10).documents
+        # flattened fields and present paths come from the encoded text
+        for query in (Term("issuer.tradingSymbol", "TSLA"), Exists("nonDerivativeTable.transactions"),
+                      Exists("reportingOwner.relationship.isTenPercentOwner")):
+            assert accessions(fresh, query, by_key) == accessions(engine, query, by_key) != []
+        for query in (Term("ticker", "AAPL"), Exists("sector")):
+            assert accessions(fresh, query, [SortKey("id")], spec=TRANSACTIONS) == \
+                accessions(engine, query, [SortKey("id")], spec=TRANSACTIONS) != []
+
+
 def test_a_rejected_document_fails_the_write_loudly(opensearch_url):
     with temporary_engine(opensearch_url) as fresh:
         bad = {**FILINGS_DOCS[2], "periodOfReport": "2024-13-45"}
