@@ -1,0 +1,67 @@
+"""What aggregation/by-sector's engine request costs, piece by piece, on a loaded embedded index.
+
+    .venv/bin/python -m bench.by_sector_parts --data-dir /tmp/bench-1m [--days 365]
+
+`--data-dir` is the directory `bench.run --data-dir` keeps its 1M-filing index in. Each line is
+the median of seven runs of one tantivy aggregation over the rows of the default by-sector filter
+(`filed_at_days` = --days, "now" pinned as in the serving bench); the first line is the whole
+request as by_sector() sends it, the others its parts alone.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)  # bench.serving pins INSIDER_NOW to this
+
+
+def main(argv=None) -> int:
+    from mappings.transactions import TRANSACTIONS
+    from search.analytics.by_sector import distinct_counts, group_size, sector_filters, sums_aggs
+    from search.analytics.filters import filter_node
+    from search.analytics.slices import RIDE_ALONG_SIZE, distinct_aggs, planned, terms_size
+    from search.engines.tantivy_engine import TantivyEngine, _agg_request
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args(argv)
+
+    engine = TantivyEngine(args.data_dir)
+    engine.ensure_ready()
+    filters = sector_filters(filed_at_days=args.days)
+    searcher = engine._searcher()
+    query = engine._kind_query(TRANSACTIONS, filter_node(filters, BENCH_NOW))
+    rows = searcher.search(query, 1, count=True).count
+
+    counts = planned(distinct_counts("sector"), filters.filing_level)
+    size = terms_size(counts, RIDE_ALONG_SIZE, group_size("sector"))
+    distinct = distinct_aggs(counts, size, group_size("sector"))
+    groups = sums_aggs("sector")["groups"]
+    parts = {
+        "whole request": {**sums_aggs("sector"), **distinct},
+        "rows: count only": {"n": {"value_count": {"field": "line"}}},
+        "groups (sector)": {"g": {"terms": groups["terms"]}},
+        "groups + flow (side sums)": {"g": {"terms": groups["terms"], "aggs": {"side": groups["aggs"]["side"]}}},
+        "groups + issuers": {"g": {"terms": groups["terms"], "aggs": {"issuers": groups["aggs"]["issuers"]}}},
+        **{f"distinct: {name}": {name: agg} for name, agg in distinct.items()},
+    }
+    print(f"{rows} rows in the {args.days}-day window")
+    for name, aggs in parts.items():
+        request = _agg_request(aggs)
+        searcher.aggregate(query, request)
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            searcher.aggregate(query, request)
+            times.append((time.perf_counter() - start) * 1000)
+        print(f"{name:34s} {statistics.median(times):7.1f} ms")
+    engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
