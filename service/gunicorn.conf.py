@@ -5,7 +5,9 @@ Sync workers, one per core, for the embedded engine: a request is CPU-bound Pyth
 search, and threads only add GIL contention (ticker queries at 1M filings on 2 cores, session 3:
 503 req/s with 2 sync workers, 205 with 4 gthread workers x 2 threads; session 4, after the
 request path was trimmed, three 10 s runs each: 2 sync 786-879, 3 sync 731-835, 4 sync 708-771,
-2 gthread x 2 threads 762-986 req/s, none ahead beyond the noise; BENCHMARKS.md).
+2 gthread x 2 threads 762-986 req/s, none ahead beyond the noise; session 5, interleaved runs
+after a warm-up: 2 sync 1,103, 2 gthread x 1/2/4 threads with keep-alive 953/978/920 req/s;
+gunicorn_h1c's C parser, TCP_CORK and a plain close measured no gain; BENCHMARKS.md).
 With OpenSearch a request mostly waits on the network, so twice as many workers. Sync workers do
 not defend against slow clients: facing the internet, put a buffering proxy (nginx) in front.
 `WEB_CONCURRENCY` overrides the worker count."""
