@@ -19,6 +19,7 @@ _ACCESSION = re.compile(rb"(\d{10})-(\d{2})-(\d{6})")
 _ACCESSION_IN_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)")
 _SIC = re.compile(rb"\[(\d{3,4})\]")
 _ISSUER_BLOCK = re.compile(rb"^[ \t]*ISSUER:", re.M)
+_PARTY_BLOCK = re.compile(rb"^[ \t]*(?:REPORTING-OWNER|ISSUER|FILER|SUBJECT-COMPANY|FILED-BY):[ \t]*\r?$", re.M)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,17 @@ def _primary_xml(body: bytes) -> bytes | None:
         start = close_at
 
 
+def _issuer_block(header: bytes) -> bytes:
+    """The ISSUER block of an SGML header: from its `ISSUER:` line to the next party block
+    (`REPORTING-OWNER:`, `FILER:`, ...) or the end. Some headers are flattened to one
+    indentation, so the block ends at a party's name, not at a change of indentation."""
+    issuer = _ISSUER_BLOCK.search(header)
+    if issuer is None:
+        return b""
+    following = _PARTY_BLOCK.search(header, issuer.end())
+    return header[issuer.start(): following.start() if following else len(header)]
+
+
 def _header_fields(header: bytes) -> dict[bytes, bytes]:
     """First value of each `NAME:\tvalue` line of an SGML header."""
     fields: dict[bytes, bytes] = {}
@@ -110,9 +122,9 @@ def _txt(data: bytes, name: str) -> Envelope:
     fields = _header_fields(header)
     acceptance = re.search(rb"<ACCEPTANCE-DATETIME>\s*(\d{14})", header)
     accession = fields.get(b"ACCESSION NUMBER")
-    # Owners that are companies have a SIC line of their own before the ISSUER block.
-    issuer = _ISSUER_BLOCK.search(header)
-    issuer_fields = _header_fields(header[issuer.start():]) if issuer else {}
+    # Owners that are companies have a SIC line of their own, before or after the ISSUER block:
+    # only the issuer's block counts (an issuer without a SIC line has no classification).
+    issuer_fields = _header_fields(_issuer_block(header))
     sic = _SIC.search(issuer_fields.get(b"STANDARD INDUSTRIAL CLASSIFICATION", b""))
     xml = _primary_xml(data[head_end:] if head_end >= 0 else data)
     if xml is None:
@@ -135,7 +147,9 @@ def _nc_tag(data: bytes, tag: bytes) -> bytes | None:
 
 def _nc(data: bytes, name: str) -> Envelope:
     issuer_at = data.find(b"<ISSUER>")
-    sic = _nc_tag(data[issuer_at:], b"ASSIGNED-SIC") if issuer_at >= 0 else None
+    issuer_end = data.find(b"</ISSUER>", issuer_at) if issuer_at >= 0 else -1
+    issuer = data[issuer_at: issuer_end if issuer_end >= 0 else len(data)] if issuer_at >= 0 else b""
+    sic = _nc_tag(issuer, b"ASSIGNED-SIC") if issuer else None
     accession = _nc_tag(data, b"ACCESSION-NUMBER")
     xml = _primary_xml(data)
     if xml is None:
