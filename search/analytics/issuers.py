@@ -72,8 +72,16 @@ def labels(engine: Engine, ciks: list[str]) -> dict[str, Issuer]:
     return labels_from(result)
 
 
+# Characters with a meaning inside a character class, in Rust's regex or Lucene's: escaped there.
+_CLASS_SPECIAL = frozenset("[]\\^-&~")
+
+
 def _letter(c: str) -> str:
-    return f"[{c.upper()}{c.lower()}]" if c.isalpha() else c if c.isdigit() else f"[{c}]"
+    if c.isalpha():
+        return f"[{c.upper()}{c.lower()}]"
+    if c.isdigit():
+        return c
+    return f"[\\{c}]" if c in _CLASS_SPECIAL else f"[{c}]"
 
 
 def spelling_pattern(ticker: str) -> str:

@@ -20,7 +20,9 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 from opensearchpy import OpenSearch, helpers
-from opensearchpy.exceptions import ConnectionError as Unreachable, OpenSearchException, SerializationError, TransportError
+from opensearchpy.exceptions import (
+    ConnectionError as Unreachable, OpenSearchException, RequestError, SerializationError, TransportError,
+)
 from opensearchpy.serializer import JSONSerializer
 
 from insider.errors import BadRequest, EngineUnavailable
@@ -293,12 +295,16 @@ def _bucket_key(bucket: dict) -> str:
 @contextmanager
 def _translated_errors(url: str):
     """The one place where OpenSearch failures become our errors: a request beyond the bucket
-    limit is the caller's fault (400); anything else means the engine is unavailable (503)."""
+    limit, or one the node refuses as a bad request (400: a query expanding to more than its
+    1,024 clauses, say), is the caller's fault; anything else means the engine is unavailable
+    (503)."""
     try:
         yield
     except OpenSearchException as exc:
         if "too_many_buckets_exception" in str(getattr(exc, "info", "")):
             raise BadRequest(f"the aggregation would return more than {MAX_BUCKETS} buckets") from exc
+        if isinstance(exc, RequestError):
+            raise BadRequest(f"OpenSearch refused the request: {_reason(_error_of(exc))}") from exc
         raise EngineUnavailable(f"OpenSearch at {url} {_describe(exc)}") from exc
 
 
@@ -318,9 +324,12 @@ def _describe(exc: OpenSearchException) -> str:
         (item,) = exc.errors[0].values()
         return f"rejected document {item.get('_id')}: {_reason(item.get('error'))}"
     if isinstance(exc, TransportError):
-        error = exc.info.get("error") if isinstance(exc.info, dict) else exc.error
-        return f"answered {exc.status_code}: {_reason(error)}"
+        return f"answered {exc.status_code}: {_reason(_error_of(exc))}"
     return f"failed: {exc}"
+
+
+def _error_of(exc: TransportError) -> Any:
+    return exc.info.get("error") if isinstance(exc.info, dict) else exc.error
 
 
 def _reason(error: Any) -> str:

@@ -55,7 +55,25 @@ def parse(query: str, spec: IndexSpec) -> Node:
                          length=len(query), limit=MAX_QUERY_LENGTH)
     node = _Translator(query, spec).level(_luqum(query), None, 0)
     # Everything analysed away (`remarks:"--"`): OpenSearch matches nothing.
-    return MatchNone() if node is None else node
+    if node is None:
+        return MatchNone()
+    clauses = _clause_count(node)
+    if clauses > MAX_CLAUSES:  # OpenSearch refuses more (indices.query.bool.max_clause_count)
+        raise BadRequest(f"the query expands to {clauses:,} clauses (bare words search every default field); "
+                         f"the limit is {MAX_CLAUSES:,}", clauses=clauses, limit=MAX_CLAUSES)
+    return node
+
+
+MAX_CLAUSES = 1024
+
+
+def _clause_count(node: Node) -> int:
+    """Leaf clauses of a query, as OpenSearch counts them against its clause limit."""
+    if isinstance(node, Bool):
+        return sum(_clause_count(n) for n in (*node.must, *node.should, *node.must_not, *node.filter))
+    if isinstance(node, Boost):
+        return _clause_count(node.query)
+    return 1
 
 
 def _where(query: str, pos: int) -> dict:

@@ -74,6 +74,10 @@ def test_paging_past_ten_thousand_is_an_empty_page_not_an_error(client):
     ({"query": "issuer.cik:1", "size": "lots"}, ["size"]),
     ({"query": "issuer.cik:1", "from": -1}, ["from"]),
     ({"query": "issuer.cik:1", "from": 10001}, ["from"]),
+    # bare words search every default field: OpenSearch would refuse more than 1,024 clauses
+    ({"query": " ".join(f"w{i}" for i in range(171))}, ["1,026 clauses", "1,024"]),
+    # a regular expression within the validated size that tantivy's automaton cannot hold
+    ({"query": "issuer.tradingSymbol:/[^a]{100}/"}, ["too complex"]),
 ])
 def test_bad_parameters_are_400_with_a_clear_message(client, body, words):
     assert_error(post(client, body), 400, "bad_request", *words)

@@ -387,6 +387,12 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
+def test_a_query_the_node_refuses_is_the_callers_400_not_an_unavailable_engine(engine):
+    # e.g. a query expanding past the node's clause limit; here, a pattern it cannot parse
+    with pytest.raises(BadRequest, match="OpenSearch refused the request"):
+        engine.search(FILINGS, Regex("issuer.name", "a[b"), [], 0, 10)
+
+
 def test_an_unreachable_engine_is_a_503_with_a_plain_message():
     engine = OpenSearchEngine(f"http://127.0.0.1:{closed_port()}", prefix="unreachable")
     for call in (
