@@ -10,6 +10,10 @@ from mappings.transactions import OWNER_PARTITIONS
 # Per-share prices outside [0, 100,000) are typos, per-ADS or aggregate prices: the row is kept
 # (and searchable) but its value is left out of every sum (price_suspect = true).
 PRICE_UPPER_BOUND = 100_000.0
+# A share count of a trillion or more is a typo (no company has issued that many): the row is kept
+# with its shares, but adds to no share or value sum (price_suspect = true). It also keeps the
+# integer sums (thousandths of a share, cents) inside the engines' 64-bit integers.
+SHARES_UPPER_BOUND = 1e12
 # Extension field of a filing document rebuilt from an SEC data set (its name): such a copy lacks
 # what only the XML has (docs/edgar.md), so a parsed copy of the same filing replaces it.
 DATA_SET = "dataSet"
@@ -66,11 +70,17 @@ def _relationship(owners: list[dict], remarks: str | None) -> dict:
 
 
 def _money(shares, price):
+    if shares is not None and abs(shares) >= SHARES_UPPER_BOUND:
+        return None, True
     if shares is None or price is None:
         return None, False
     if price < 0 or price >= PRICE_UPPER_BOUND:
         return None, True
     return shares * price, False
+
+
+def _shares_milli(shares) -> int | None:
+    return round(shares * 1000) if shares is not None and abs(shares) < SHARES_UPPER_BOUND else None
 
 
 def transaction_rows(filing: dict) -> list[dict]:
@@ -120,7 +130,7 @@ def transaction_rows(filing: dict) -> list[dict]:
                 "shares": shares,
                 "price": price,
                 "value": value,
-                "shares_milli": round(shares * 1000) if shares is not None else None,
+                "shares_milli": _shares_milli(shares),
                 "value_cents": round(value * 100) if value is not None else None,
                 "price_suspect": suspect,
                 "shares_owned_after": (tx.get("postTransactionAmounts") or {}).get("sharesOwnedFollowingTransaction"),

@@ -61,6 +61,9 @@ class Filters:
         return replace(self, exclude_10b5_1=False)
 
 
+MAX_CENTS = 2**63 - 1
+
+
 def cents(dollars: float, rounding: str) -> int:
     """Whole cents of a dollar bound (via its decimal spelling, so 0.07 is 7 cents, not 7.000...1)."""
     return int((Decimal(str(dollars)) * 100).to_integral_value(rounding=rounding))
@@ -100,12 +103,15 @@ def filter_node(filters: Filters, now: datetime) -> ast.Node:
     if filters.transaction_codes:
         clauses.append(ast.Terms("code", tuple(filters.transaction_codes)))
     if filters.min_value is not None or filters.max_value is not None:
-        clauses.append(ast.Range(
-            "value_cents",
-            # Rows are valued in whole cents: a bound with a fraction of a cent is rounded inward.
-            gte=cents(filters.min_value, ROUND_CEILING) if filters.min_value is not None else None,
-            lte=cents(filters.max_value, ROUND_FLOOR) if filters.max_value is not None else None,
-        ))
+        # Rows are valued in whole cents: a bound with a fraction of a cent is rounded inward.
+        low = cents(filters.min_value, ROUND_CEILING) if filters.min_value is not None else None
+        high = cents(filters.max_value, ROUND_FLOOR) if filters.max_value is not None else None
+        # value_cents is a 64-bit integer on both engines: an upper bound beyond it is clamped
+        # (it still asks for a value) and a lower one leaves nothing, rather than overflowing.
+        if low is not None and low > MAX_CENTS:
+            clauses.append(ast.MatchNone())
+        else:
+            clauses.append(ast.Range("value_cents", gte=low, lte=None if high is None else min(high, MAX_CENTS)))
     for flag in _FLAGS:
         value = getattr(filters, flag)
         if value is not None:

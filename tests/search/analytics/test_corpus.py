@@ -164,3 +164,14 @@ def test_global_stats_equal_the_row_by_row_computation(engine, rows, params):
     assert [r["issuer_cik"] for r in got["top_net_buying"]] == expected["top_net_buying"]
     assert [r["issuer_cik"] for r in got["top_net_selling"]] == expected["top_net_selling"]
     assert got["daily_trend"] == expected["daily_trend"]
+
+
+def test_value_bounds_beyond_64_bit_cents_bound_nothing_or_leave_nothing(engine):
+    # value_cents is a 64-bit integer on both engines: such bounds once overflowed it (500 / 503).
+    unbounded = by_sector.by_sector(engine, NOW, filed_at_days=DECADE)
+    assert by_sector.by_sector(engine, NOW, filed_at_days=DECADE, max_value=9.3e16) == \
+        by_sector.by_sector(engine, NOW, filed_at_days=DECADE, min_value=0)
+    assert unbounded["data"]
+    assert by_sector.by_sector(engine, NOW, filed_at_days=DECADE, min_value=1e20)["data"] == []
+    assert clusters.find(engine, NOW, days=DECADE, min_insiders=1, max_value=1e17) == \
+        clusters.find(engine, NOW, days=DECADE, min_insiders=1, min_value=0)
