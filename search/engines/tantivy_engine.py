@@ -75,6 +75,9 @@ FAST = {f.path for f in FILINGS.fields if f.sortable} | {f.path for f in TRANSAC
 DAY_SUFFIX = "#day"
 DAY_FIELDS = frozenset(p for p, f in FIELDS.items() if f.type in ("date", "datetime") and p in FAST)
 DAY_TERMS_MAX_SPAN = 400
+# The instants tantivy can store (nanoseconds since 1970 in a signed 64-bit integer), to the microsecond.
+DATE_MIN = datetime(1677, 9, 21, 0, 12, 43, 145225, tzinfo=timezone.utc)
+DATE_MAX = datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=timezone.utc)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -276,6 +279,8 @@ class Translator:
         f = FIELDS[node.field]
         if f.type in ("date", "datetime"):
             v = to_datetime(node.value)
+            if not DATE_MIN <= v <= DATE_MAX:  # no document holds a date tantivy cannot store
+                return self._MatchNone(node)
             return tantivy.Query.range_query(self.schema, node.field, tantivy.FieldType.Date, v, v, True, True)
         if f.type == "double":
             v = float(node.value)
@@ -306,6 +311,13 @@ class Translator:
         upper = node.lte if node.lte is not None else node.lt
         low = self._value(node.field, lower) if lower is not None else None
         high = self._value(node.field, upper) if upper is not None else None
+        if f.type in ("date", "datetime"):
+            # tantivy stores nanoseconds in 64 bits (1677-2262): a bound beyond that range bounds
+            # nothing, or leaves nothing, as it does on OpenSearch, whose documents are no wider.
+            if (low is not None and low > DATE_MAX) or (high is not None and high < DATE_MIN):
+                return self._MatchNone(node)
+            low = None if low is None else max(low, DATE_MIN)
+            high = None if high is None else min(high, DATE_MAX)
         exact = tantivy.Query.range_query(self.schema, node.field, _FAST_TYPES[f.type], low, high,
                                           include_lower=node.gt is None, include_upper=node.lt is None)
         if not (self.day_terms and node.field in DAY_FIELDS and low is not None and high is not None):

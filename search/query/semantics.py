@@ -171,12 +171,22 @@ def _instant(field: Field, text: str) -> tuple[datetime, datetime]:
     elif fraction is None:
         unit = timedelta(seconds=1)
     else:
+        # Dates are kept to the millisecond (OpenSearch's `date`): finer digits are cut off, as
+        # OpenSearch does, on both engines.
+        fraction = fraction[:3]
         unit = timedelta(microseconds=10 ** (6 - len(fraction)))
     try:
         tz = timezone.utc if zone in (None, "Z") else timezone(
             (-1 if zone[0] == "-" else 1) * timedelta(hours=int(zone[1:3]), minutes=int(zone[-2:])))
         start = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
                          int((fraction or "0").ljust(6, "0")), tzinfo=tz).astimezone(timezone.utc)
-        return start, start + unit
     except (ValueError, OverflowError):
         raise InvalidQuery(f"'{text}' is not a valid date ({_kind(field)})", field=field.path) from None
+    try:
+        return start, start + unit
+    except OverflowError:  # the last day Python can write (9999-12-31, a common open end)
+        return start, _LAST_INSTANT
+
+
+_LAST_INSTANT = datetime.max.replace(tzinfo=timezone.utc)
+

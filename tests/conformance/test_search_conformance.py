@@ -86,6 +86,10 @@ EXPECTED = [
     ("filedAt:[2020-03-01 TO 2020-03-31]", lambda d: "2020-03-01" <= (utc_day(d["filedAt"]) or "") <= "2020-03-31"),
     ("filedAt:>=2025-01-01", lambda d: (utc_day(d["filedAt"]) or "") >= "2025-01-01"),
     ("filedAt:<2011-01-01", lambda d: d["filedAt"] is not None and utc_day(d["filedAt"]) < "2011-01-01"),
+    # dates beyond what tantivy stores (1677-2262) and the last day Python writes, as open ends
+    ("filedAt:[1600-01-01 TO 2011-01-01}", lambda d: d["filedAt"] is not None and utc_day(d["filedAt"]) < "2011-01-01"),
+    ("periodOfReport:[2025-01-01 TO 9999-12-31]", lambda d: (d.get("periodOfReport") or "") >= "2025-01-01"),
+    ("filedAt:0001-01-01 OR periodOfReport:2999-01-01 OR issuer.tradingSymbol:TSLA", sym("TSLA")),
     ("nonDerivativeTable.transactions.amounts.shares:>100000",
      lambda d: any(v > 100000 for v in nums(d, "nonDerivativeTable.transactions.amounts.shares"))),
     ("nonDerivativeTable.transactions.amounts.pricePerShare:[100 TO 200]",
@@ -195,7 +199,10 @@ AGREEMENT = [
     "periodOfReport:{2018-01-01 TO 2018-02-01}", "periodOfReport:>2025-01-01", "periodOfReport:<=2006-12-31",
     "filedAt:2022-11-08", "filedAt:[2014-01-01 TO 2014-12-31]", "filedAt:{2014-01-01 TO 2014-12-31}",
     "filedAt:>2021-11-12", "filedAt:2021-11-12T23:32", '"2022-11-08T20:18:10-05:00"',
-    'filedAt:"2022-11-09T01:18:10Z"', "filedAt:[* TO *]", "ownerSignatureNameDate:[2019-01-01 TO 2019-12-31]",
+    'filedAt:"2022-11-09T01:18:10Z"', "filedAt:[* TO *]",
+    # finer than a millisecond: cut to the millisecond, as OpenSearch does
+    'filedAt:["2022-11-09T01:18:10.0001Z" TO *]', 'filedAt:[* TO "2022-11-09T01:18:10.0005Z"}',
+    "derivativeTable.holdings.expirationDate:[2020-01-01 TO 2999-01-01]", "ownerSignatureNameDate:[2019-01-01 TO 2019-12-31]",
     "dateOfOriginalSubmission:*", "issuer.tradingSymbol:[A TO C}", "issuer.tradingSymbol:{GOOG TO INTC]",
     "accessionNo:[0001127602-20-000000 TO 0001127602-20-999999]",
     # wildcards, regex, fuzzy, proximity, boosts
