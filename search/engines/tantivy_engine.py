@@ -234,18 +234,18 @@ def _lit(c: str) -> str:
     return "\\x{%X}" % ord(c)
 
 
-def string_above(low: str, inclusive: bool) -> str:
-    """A regex matching exactly the strings > low (>= when inclusive), in code-point order."""
+def _above(low: str, inclusive: bool) -> list[str]:
+    """Alternatives matching exactly the strings > low (>= when inclusive)."""
     alternatives = [
         "".join(map(_lit, low[:i])) + "[\\x{%X}-\\x{10FFFF}]" % (ord(c) + 1) + ".*"
         for i, c in enumerate(low) if ord(c) < 0x10FFFF
     ]
     alternatives.append("".join(map(_lit, low)) + (".*" if inclusive else ".+"))
-    return "(?s)(" + "|".join(alternatives) + ")"
+    return alternatives
 
 
-def string_below(high: str, inclusive: bool) -> str:
-    """A regex matching exactly the strings < high (<= when inclusive), in code-point order."""
+def _below(high: str, inclusive: bool) -> list[str]:
+    """Alternatives matching exactly the strings < high (<= when inclusive); none for < ''."""
     alternatives = []
     for i, c in enumerate(high):
         prefix = "".join(map(_lit, high[:i]))
@@ -254,7 +254,44 @@ def string_below(high: str, inclusive: bool) -> str:
             alternatives.append(prefix + "[\\x{0}-\\x{%X}]" % (ord(c) - 1) + ".*")
     if inclusive:
         alternatives.append("".join(map(_lit, high)))
+    return alternatives
+
+
+def _either(alternatives: list[str]) -> str:
     return "(?s)(" + "|".join(alternatives) + ")"
+
+
+def string_above(low: str, inclusive: bool) -> str:
+    """A regex matching exactly the strings > low (>= when inclusive), in code-point order."""
+    return _either(_above(low, inclusive))
+
+
+def string_below(high: str, inclusive: bool) -> str:
+    """A regex matching exactly the strings < high (<= when inclusive), in code-point order."""
+    return _either(_below(high, inclusive))
+
+
+def string_between(low: str, low_inclusive: bool, high: str, high_inclusive: bool) -> str | None:
+    """One regex matching exactly the strings between the bounds, in code-point order; None when
+    none can. One automaton, not one per bound: on a multi-valued field each bound could
+    otherwise be met by a different value of the same document."""
+    if low > high or (low == high and not (low_inclusive and high_inclusive)):
+        return None
+    k = 0
+    while k < min(len(low), len(high)) and low[k] == high[k]:
+        k += 1
+    prefix = "".join(map(_lit, low[:k]))
+    if k == len(low):  # low is a prefix of high (or equal to it): the rest is bounded above only
+        rest = [a for a in _below(high[k:], high_inclusive) if low_inclusive or a != ""]
+        return _either([prefix + "(" + "|".join(rest) + ")"]) if rest else None
+    # low[k] < high[k]: the next character is low's, one in between, or high's
+    branches = [_lit(low[k]) + "(" + "|".join(_above(low[k + 1:], low_inclusive)) + ")"]
+    if ord(high[k]) - ord(low[k]) > 1:
+        branches.append("[\\x{%X}-\\x{%X}].*" % (ord(low[k]) + 1, ord(high[k]) - 1))
+    upper = _below(high[k + 1:], high_inclusive)
+    if upper:
+        branches.append(_lit(high[k]) + "(" + "|".join(upper) + ")")
+    return _either([prefix + "(" + "|".join(branches) + ")"])
 
 
 class Translator:
@@ -332,12 +369,17 @@ class Translator:
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in (inside, *edges)])
 
     def _keyword_range(self, node: ast.Range):
-        """tantivy has no range over strings; like Lucene's TermRangeQuery, run it as automata over
-        the term dictionary: one for the lower bound, one for the upper (UTF-8 byte order, which is
-        code-point order and OpenSearch's keyword order)."""
+        """tantivy has no range over strings; like Lucene's TermRangeQuery, run it as an automaton
+        over the term dictionary (UTF-8 byte order, which is code-point order and OpenSearch's
+        keyword order)."""
         clauses = []
         lower = node.gte if node.gte is not None else node.gt
         upper = node.lte if node.lte is not None else node.lt
+        if lower is not None and upper is not None:
+            between = string_between(str(lower), node.gt is None, str(upper), node.lt is None)
+            if between is None:
+                return self._MatchNone(node)
+            return tantivy.Query.regex_query(self.schema, node.field, between)
         if lower is not None:
             clauses.append(string_above(str(lower), inclusive=node.gt is None))
         if upper is not None:

@@ -204,6 +204,9 @@ AGREEMENT = [
     'filedAt:["2022-11-09T01:18:10.0001Z" TO *]', 'filedAt:[* TO "2022-11-09T01:18:10.0005Z"}',
     "derivativeTable.holdings.expirationDate:[2020-01-01 TO 2999-01-01]", "ownerSignatureNameDate:[2019-01-01 TO 2019-12-31]",
     "dateOfOriginalSubmission:*", "issuer.tradingSymbol:[A TO C}", "issuer.tradingSymbol:{GOOG TO INTC]",
+    # one value between both bounds, on array fields (a filing with codes A and M is not in [B TO D])
+    "derivativeTable.transactions.coding.code:[B TO D]", "derivativeTable.transactions.coding.code:{A TO M}",
+    "reportingOwner.cik:[1100000 TO 1200000]",
     "accessionNo:[0001127602-20-000000 TO 0001127602-20-999999]",
     # wildcards, regex, fuzzy, proximity, boosts
     "issuer.tradingSymbol:G*", "issuer.tradingSymbol:*L", "issuer.tradingSymbol:I?TC", "issuer.name:alpha*",

@@ -166,6 +166,27 @@ def test_keyword_ranges_select_exactly_the_strings_between_the_bounds(tantivy_en
         assert got == want, (low, high, inclusive_low, inclusive_high)
 
 
+def test_a_keyword_range_on_a_multi_valued_field_needs_one_value_between_both_bounds(tantivy_engine):
+    # Filing 0001127602-11-002331 has codes [A, M]: `[B TO D]` must not match it because A is
+    # above no bound and M below none. Random values, with characters at the ends of Unicode.
+    rng = random.Random(4)
+    alphabet = "ABM\x00é\U0010FFFF"
+    rows = [{"id": f"R{i}", "owner_ciks": ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 4)))
+                                           for _ in range(rng.randrange(1, 4))]} for i in range(300)]
+    tantivy_engine.write(Batch(filings=[], rows=rows))
+    values = sorted({v for r in rows for v in r["owner_ciks"]})
+    for _ in range(80):
+        low, high = sorted(rng.sample(values, 2)) if rng.random() < 0.9 else rng.sample(values, 2)
+        inclusive_low, inclusive_high = rng.random() < 0.5, rng.random() < 0.5
+        node = ast.Range("owner_ciks", **{("gte" if inclusive_low else "gt"): low,
+                                          ("lte" if inclusive_high else "lt"): high})
+        got = sorted(d["id"] for d in tantivy_engine.search(TRANSACTIONS, node, [], 0, 500).documents)
+        want = sorted(r["id"] for r in rows if any(
+            (low <= v if inclusive_low else low < v) and (v <= high if inclusive_high else v < high)
+            for v in r["owner_ciks"]))
+        assert got == want, (low, high, inclusive_low, inclusive_high)
+
+
 def test_a_row_without_the_sort_key_comes_last_in_both_directions(engine_with_rows):
     """One counted search orders by the first key, relying on tantivy to put documents
     without a value last whichever the direction; a tie group of them that straddles the
