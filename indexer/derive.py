@@ -81,6 +81,8 @@ _SOMEONE_ELSES = re.compile(
     r"\b(?:TO|OFFICE OF|FOR) (?:THE )?(?:CEO|CFO|COO|PRESIDENT|CHAIR|GENERAL COUNSEL|CHIEF \w+(?: \w+)? OFFICER)\b"
     r"|\bCEOS? OFFICE\b|\bCHIEF OF STAFF\b"
 )
+# A title that says the roles are past ones, wherever the word stands: none of them is held now.
+_PAST_ROLE = re.compile(r"\b(?:FORMER|FORMERLY|RETIRED|RESIGNED)\b")
 _SEE_REMARKS = re.compile(r"^\s*SEE\b", re.I)
 _REMARKS_AS_TITLE_MAX = 200
 
@@ -101,6 +103,8 @@ def normalize_role(officer_title: str | None) -> str | None:
     if officer_title is None or not officer_title.strip():
         return None
     words = _title_words(officer_title)
+    if _PAST_ROLE.search(words):  # "Former President and CEO", "CEO (Retired 1/1/21)"
+        return "OTHER_OFFICER"
     for role, pattern in _ROLES:
         if pattern.search(words):
             return role
@@ -146,8 +150,12 @@ _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
 # "not made pursuant to", "outside of", "other than under".
 _DENIAL_BEFORE = re.compile(r"\b(?:not|no longer|outside|other than|without|neither|nor)\b|n't\b", re.I)
 _DENIAL_WINDOW = 80
-# Anywhere in the sentence: the plan ended, so it is not why this trade happened.
-_ENDED = re.compile(r"\b(?:terminated|termination|cancell?ed|cancellation)\b", re.I)
+# "without" in a clause closed before the mention describes the trade, not the plan: "effected
+# automatically, without any action by the reporting person, pursuant to a Rule 10b5-1 plan".
+_CLOSED_WITHOUT = re.compile(r"\bwithout\b[^,;)]*[,;)]", re.I)
+# Anywhere in the sentence: the plan ended, so it is not why this trade happened ("automatic
+# termination upon sale" is a term of a plan, not its end).
+_ENDED = re.compile(r"\b(?:terminated|termination of|cancell?ed|cancell?ation)\b", re.I)
 
 
 @lru_cache(maxsize=16384)
@@ -157,7 +165,7 @@ def is_10b5_1_text(text: str | None) -> bool:
         return False
     for sentence in _SENTENCE_END.split(text):
         for mention in _PLAN_MENTION.finditer(sentence):
-            before = sentence[max(0, mention.start() - _DENIAL_WINDOW):mention.start()]
+            before = _CLOSED_WITHOUT.sub(" ", sentence[max(0, mention.start() - _DENIAL_WINDOW):mention.start()])
             if not _DENIAL_BEFORE.search(before) and not _ENDED.search(sentence):
                 return True
     return False

@@ -146,6 +146,15 @@ OTHER_TITLES = {
     "Deputy Chief Executive Officer": "OTHER_OFFICER",
     "Former CEO": "OTHER_OFFICER",
     "Chief Information Security Officer": "OTHER_OFFICER",
+    # past roles, wherever the word stands
+    "Former President and CEO": "OTHER_OFFICER",
+    "Former Co-CEO": "OTHER_OFFICER",
+    "Retired EVP & CFO": "OTHER_OFFICER",
+    "CEO (former)": "OTHER_OFFICER",
+    "COO - Retired": "OTHER_OFFICER",
+    "CEO (Retired 1/1/21)": "OTHER_OFFICER",
+    "Resigned CEO": "OTHER_OFFICER",
+    "Ex-CEO": "OTHER_OFFICER",
 }
 
 
@@ -237,6 +246,8 @@ def test_every_spelling_of_the_rule_counts(spelling):
     "The sales reported herein were not made pursuant to a Rule 10b5-1 plan.",
     "These shares were purchased outside of the reporting person's Rule 10b5-1 trading plan.",
     "The reporting person's Rule 10b5-1 trading plan was terminated on March 1, 2021.",
+    "Following the termination of the Rule 10b5-1 plan, the shares were sold.",
+    "The shares were sold without a Rule 10b5-1 plan.",
     "Includes 966 shares acquired under the Company's Stock Purchase Plan on February 19, 2013.",
     "",
     None,
@@ -247,6 +258,18 @@ def test_anti_fraud_rule_denials_and_ended_plans_do_not_count(text):
 
 def test_a_denial_in_another_sentence_does_not_cancel_the_plan():
     assert is_10b5_1_text("Sold pursuant to a Rule 10b5-1 plan. The prior plan was terminated in 2019.")
+
+
+@pytest.mark.parametrize("text", [
+    # "without" describing the trade, in a clause closed before the mention, denies nothing
+    "The sales were effected automatically, without any action by the reporting person, pursuant to a "
+    "Rule 10b5-1 trading plan.",
+    "Sold, without discretion, under a 10b5-1 plan.",
+    # a plan's own terms may mention its termination
+    "The shares were sold under a 10b5-1 plan that provides for automatic termination upon the sale of all shares.",
+])
+def test_wording_that_only_looks_like_a_denial_still_counts(text):
+    assert is_10b5_1_text(text)
 
 
 def _filing(aff=None, footnotes=(), remarks=None):
