@@ -320,6 +320,9 @@ def build_filing(root, accession_no: str, filed_at: str | None) -> dict:
         raise RejectedInput("ownership document has no issuer CIK")
     if not owners or not owners[0].get("cik"):
         raise RejectedInput("ownership document has no reporting owner")
+    # An unchecked box, or a form without it (Form 3 has none): false, as sec-api writes it.
+    if doc.get("notSubjectToSection16") is None:
+        doc["notSubjectToSection16"] = False
     doc["issuer"] = issuer
     doc["reportingOwner"] = owners[0]
     doc["reportingOwners"] = owners

@@ -80,6 +80,8 @@ EXPECTED = [
      lambda d: True in owners(d, "relationship.isDirector") and sym("INTC")(d)),
     ("reportingOwner.relationship.isTenPercentOwner:True", lambda d: True in owners(d, "relationship.isTenPercentOwner")),
     ("notSubjectToSection16:true", lambda d: d.get("notSubjectToSection16") is True),
+    # every filing has the box, a Form 3 (which has none in its XML) included
+    ("notSubjectToSection16:false AND documentType:3", lambda d: d["documentType"] == "3"),
     ("aff10b5One:true", lambda d: d.get("aff10b5One") is True),
     ("aff10b5One:false", lambda d: d.get("aff10b5One") is False),
     ("periodOfReport:[2021-01-01 TO 2021-06-30]", lambda d: "2021-01-01" <= (d.get("periodOfReport") or "") <= "2021-06-30"),

@@ -195,7 +195,7 @@ CASES = [
             "schemaVersion": "X0202",
             "documentType": "4",
             "periodOfReport": "2006-10-18",
-            "notSubjectToSection16": ABSENT,
+            "notSubjectToSection16": False,  # no element in the XML: false, as sec-api writes it
             "issuer": {"cik": "19446", "name": "CANTEL MEDICAL CORP", "tradingSymbol": "CMN"},
             "classification": {"sic": "3841"},
             "reportingOwners": [owner(
@@ -332,7 +332,7 @@ CASES = [
             "schemaVersion": "X0305",
             "documentType": "4",
             "periodOfReport": "2012-03-26",
-            "notSubjectToSection16": ABSENT,
+            "notSubjectToSection16": False,  # no element in the XML: false, as sec-api writes it
             "issuer": {"cik": "50863", "name": "INTEL CORP", "tradingSymbol": "INTC"},
             "classification": {"sic": "3674"},
             "reportingOwners": [owner("1188928", "HUNDT REED E", True, address={
@@ -1284,7 +1284,7 @@ CASES = [
             "schemaVersion": "X0508",
             "documentType": "4",
             "periodOfReport": "2025-02-12",
-            "notSubjectToSection16": ABSENT,
+            "notSubjectToSection16": False,  # no element in the XML: false, as sec-api writes it
             "aff10b5One": False,
             "issuer": {"cik": "7536", "name": "ARROW ELECTRONICS, INC.", "tradingSymbol": "ARW"},
             "classification": {"sic": "5065"},
