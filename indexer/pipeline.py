@@ -192,36 +192,54 @@ class Ingestor:
         return {f[FILINGS.key] for f in page.documents if from_data_set(f)}
 
     def _supersede(self, items: list[tuple[dict, list]]):
-        """Mark the rows that an amendment with transactions replaces, in either arrival order."""
-        restating = {rows[0]["link_key"] for f, rows in items
-                     if f["documentType"].endswith("/A") and rows and rows[0].get("link_key")}
-        originals = {rows[0]["link_key"] for f, rows in items
-                     if not f["documentType"].endswith("/A") and rows and rows[0].get("link_key")}
-        if originals:
-            restating |= self._amended_keys(originals)
+        """Mark which rows count, in any arrival order: within one restatement group (an original
+        and its amendments, one table at a time: `restatement_group`), only the rows of the latest
+        amendment that has rows in that table count, or the original's when none has. Rows
+        already stored whose standing changes are returned as updates."""
+        groups = {restatement_group(r) for _, rows in items for r in rows} - {None}
+        stored = self._stored_group_rows({key for key, _ in groups}) if groups else []
+        # Stored rows of this batch's own filings are being replaced (a parsed copy of a data-set
+        # filing), not marked: re-writing them would bring the old copy's rows back.
+        batch = {f["accessionNo"] for f, _ in items}
+        stored = [r for r in stored if r["accession_no"] not in batch]
+        counted = winners([r for _, rows in items for r in rows] + stored)
         filings, rows = [], []
         for filing, filing_rows in items:
             filings.append(filing)
-            for row in filing_rows:
-                if not row["is_amendment"] and row.get("link_key") in restating:
-                    row = {**row, "superseded": True}
-                rows.append(row)
-        # Stored rows of this batch's own filings are being replaced (a parsed copy of a data-set
-        # filing), not marked: re-writing them would bring the old copy's rows back.
-        batch = {f["accessionNo"] for f in filings}
-        updates = [r for r in self._stored_originals(restating) if r["accession_no"] not in batch] if restating else []
+            rows.extend(_standing(row, counted) for row in filing_rows)
+        updates = [marked for r in stored if (marked := _standing(r, counted))["superseded"] != r.get("superseded", False)]
         return filings, rows, updates
 
-    def _amended_keys(self, keys: set[str]) -> set[str]:
-        query = ast.Bool(filter=(ast.Terms("link_key", tuple(sorted(keys))), ast.Term("is_amendment", True)))
-        result = self.engine.aggregate(TRANSACTIONS, query, {"k": {"terms": {"field": "link_key", "size": len(keys)}}})
-        return {b["key"] for b in result["k"]["buckets"]}
+    def _stored_group_rows(self, keys: set[str]) -> list[dict]:
+        query = ast.Terms("link_key", tuple(sorted(keys)))
+        return self.engine.search(TRANSACTIONS, query, [], 0, 10_000).documents
 
-    def _stored_originals(self, keys: set[str]) -> list[dict]:
-        query = ast.Bool(filter=(ast.Terms("link_key", tuple(sorted(keys))), ast.Term("is_amendment", False),
-                                 ast.Term("superseded", False)))
-        page = self.engine.search(TRANSACTIONS, query, [], 0, 10_000)
-        return [{**row, "superseded": True} for row in page.documents]
+
+def restatement_group(row: dict) -> tuple[str, str] | None:
+    """An original and its amendments restate each other's rows table by table: (link_key, table)."""
+    key = row.get("link_key")
+    return (key, row["table"]) if key else None
+
+
+def winners(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """Restatement group -> the accession number whose rows count: the latest amendment (by filing
+    time, then accession number) among those with rows in the group; groups without an amendment
+    are left out (their originals count)."""
+    best: dict[tuple[str, str], tuple] = {}
+    for row in rows:
+        group = restatement_group(row)
+        if group is None or not row["is_amendment"]:
+            continue
+        rank = (row.get("filed_at") or "", row["accession_no"])
+        if group not in best or rank > best[group]:
+            best[group] = rank
+    return {group: rank[1] for group, rank in best.items()}
+
+
+def _standing(row: dict, counted: dict[tuple[str, str], str]) -> dict:
+    group = restatement_group(row)
+    superseded = group in counted and counted[group] != row["accession_no"]
+    return row if row.get("superseded", False) == superseded else {**row, "superseded": superseded}
 
 
 def open_engine(settings: Settings) -> Engine:
@@ -240,20 +258,20 @@ def open_ingestor(settings: Settings, **kwargs) -> Ingestor:
 
 def rebuild(engine: Engine, settings: Settings) -> int:
     """`insider reindex`: re-derive every filing's classification and rows into new indexes that
-    replace the old ones atomically. Two passes: first the amendments that restate transactions,
-    then every filing with its rows marked accordingly."""
+    replace the old ones atomically. Two passes: first which amendment counts in each restatement
+    group, then every filing with its rows marked accordingly."""
     overrides = sectors.load_overrides(settings.sector_overrides) if settings.sector_overrides else {}
-    restating = set()
+    amendment_rows = []
     for filing in engine.iter_filings():
-        if filing["documentType"].endswith("/A") and any(
-                (filing.get(t) or {}).get("transactions") for t in ("nonDerivativeTable", "derivativeTable")):
-            restating.add(link_key(filing))
+        if filing["documentType"].endswith("/A"):
+            amendment_rows.extend({"link_key": r.get("link_key"), "table": r["table"], "is_amendment": True,
+                                   "filed_at": r.get("filed_at"), "accession_no": r["accession_no"]}
+                                  for r in transaction_rows(filing))
+    counted = winners(amendment_rows)
 
     def transform(filing: dict):
         sic = (filing.get("classification") or {}).get("sic")
         refreshed = classify({k: v for k, v in filing.items() if k != "classification"}, sic, overrides)
-        rows = transaction_rows(refreshed)
-        return refreshed, [{**r, "superseded": True} if not r["is_amendment"] and r.get("link_key") in restating
-                           else r for r in rows]
+        return refreshed, [_standing(r, counted) for r in transaction_rows(refreshed)]
 
     return engine.reindex(transform)

@@ -85,6 +85,65 @@ def test_an_amendment_restating_only_holdings_leaves_the_original_counted(tantiv
     assert rows_of(tantivy_engine, AMENDMENT) == []
 
 
+SECOND_AMENDMENT = "0000999001-25-000012"
+OPTION = ("<derivativeTable><derivativeTransaction><securityTitle><value>Stock Option</value></securityTitle>"
+          "<conversionOrExercisePrice><value>10</value></conversionOrExercisePrice><transactionDate><value>"
+          "2025-03-03</value></transactionDate><transactionCoding><transactionFormType>4</transactionFormType>"
+          "<transactionCode>M</transactionCode><equitySwapInvolved>0</equitySwapInvolved></transactionCoding>"
+          "<transactionAmounts><transactionShares><value>{shares}</value></transactionShares>"
+          "<transactionPricePerShare><value>0</value></transactionPricePerShare><transactionAcquiredDisposedCode>"
+          "<value>D</value></transactionAcquiredDisposedCode></transactionAmounts><underlyingSecurity>"
+          "<underlyingSecurityTitle><value>Common Stock</value></underlyingSecurityTitle><underlyingSecurityShares>"
+          "<value>{shares}</value></underlyingSecurityShares></underlyingSecurity><postTransactionAmounts>"
+          "<sharesOwnedFollowingTransaction><value>0</value></sharesOwnedFollowingTransaction>"
+          "</postTransactionAmounts><ownershipNature><directOrIndirectOwnership><value>D</value>"
+          "</directOrIndirectOwnership></ownershipNature></derivativeTransaction></derivativeTable>")
+
+
+def _filing(accession: str, accepted: str, stock: list[str], options: list[str] = (), amends: bool = False):
+    xml = form4_xml(document_type="4/A" if amends else "4", original_date="2025-03-04" if amends else None,
+                    transactions=[Tx(shares=n) for n in stock])
+    if options:
+        xml = xml.replace(b"<ownerSignature>", "".join(OPTION.format(shares=n) for n in options).encode()
+                          + b"<ownerSignature>")
+    return Source(f"{accession}.txt", submission_txt(xml, accession, accepted=accepted))
+
+
+def counted(engine) -> list[tuple[str, str, float]]:
+    rows = engine.search(TRANSACTIONS, ast.Term("superseded", False), [], 0, 100).documents
+    return sorted((r["accession_no"], r["table"], r["shares"]) for r in rows)
+
+
+def test_of_two_amendments_only_the_latest_counts_whatever_the_arrival_order(tmp_path):
+    import itertools
+
+    sources = [_filing(ORIGINAL, "20250304163000", ["100"]),
+               _filing(AMENDMENT, "20250310090000", ["110"], amends=True),
+               _filing(SECOND_AMENDMENT, "20250312090000", ["120"], amends=True)]
+    for n, order in enumerate(itertools.permutations(sources)):
+        for batch_size in (1, 3):
+            settings = make_settings(tmp_path / f"{n}-{batch_size}")
+            engine = TantivyEngine(settings.data_dir)
+            Ingestor(engine, settings, workers=1, batch_size=batch_size).ingest(list(order))
+            assert counted(engine) == [(SECOND_AMENDMENT, "nonDerivative", 120.0)], ([s.name for s in order], batch_size)
+            engine.close()
+
+
+def test_an_amendment_restates_only_the_tables_it_has_transactions_in(tantivy_engine, settings):
+    # A 4/A correcting an option line leaves the original's stock sales counted.
+    Ingestor(tantivy_engine, settings, workers=1, batch_size=1).ingest([
+        _filing(ORIGINAL, "20250304163000", ["100", "200"], options=["50"]),
+        _filing(AMENDMENT, "20250310090000", [], options=["60"], amends=True),
+    ])
+    assert counted(tantivy_engine) == sorted([(AMENDMENT, "derivative", 60.0),
+                                              (ORIGINAL, "nonDerivative", 100.0), (ORIGINAL, "nonDerivative", 200.0)])
+    from indexer.pipeline import rebuild
+
+    before = counted(tantivy_engine)
+    assert rebuild(tantivy_engine, settings) == 2
+    assert counted(tantivy_engine) == before
+
+
 def test_reindex_rebuilds_rows_and_keeps_supersession(tantivy_engine, settings):
     from indexer.pipeline import rebuild
 

@@ -20,9 +20,16 @@ class Corpus(list):
     def __init__(self, sources):
         parsed = [prepare(s.name, s.data, MAX_BYTES, {}) for s in sources]
         ok = [(result[1], result[2]) for result in parsed if result[0] == "ok"]
-        restated = {rows[0]["link_key"] for filing, rows in ok
-                    if filing["documentType"].endswith("/A") and rows and rows[0].get("link_key")}
-        super().__init__({**row, "superseded": not row["is_amendment"] and row.get("link_key") in restated}
+        # In each (link_key, table), the latest amendment with rows there counts; the rest do not.
+        latest: dict = {}
+        for filing, rows in ok:
+            if filing["documentType"].endswith("/A"):
+                for row in rows:
+                    if row.get("link_key"):
+                        group, rank = (row["link_key"], row["table"]), (row.get("filed_at") or "", row["accession_no"])
+                        latest[group] = max(latest.get(group, rank), rank)
+        super().__init__({**row, "superseded": (row.get("link_key"), row["table"]) in latest
+                          and latest[(row.get("link_key"), row["table"])][1] != row["accession_no"]}
                          for _, rows in ok for row in rows)
         self.filings = [filing for filing, _ in ok]
 
