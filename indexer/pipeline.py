@@ -196,8 +196,11 @@ class Ingestor:
         and its amendments, one table at a time: `restatement_group`), only the rows of the latest
         amendment that has rows in that table count, or the original's when none has. Rows
         already stored whose standing changes are returned as updates."""
-        groups = {restatement_group(r) for _, rows in items for r in rows} - {None}
-        stored = self._stored_group_rows({key for key, _ in groups}) if groups else []
+        keys = {r["link_key"] for _, rows in items for r in rows if r.get("link_key")}
+        amended = {r["link_key"] for _, rows in items for r in rows if r.get("link_key") and r["is_amendment"]}
+        # A batch amendment can change the standing of any stored row of its group; otherwise only
+        # a stored amendment can change the standing of the batch's own rows.
+        stored = self._stored_group_rows(amended) + self._stored_group_rows(keys - amended, amendments_only=True)
         # Stored rows of this batch's own filings are being replaced (a parsed copy of a data-set
         # filing), not marked: re-writing them would bring the old copy's rows back.
         batch = {f["accessionNo"] for f, _ in items}
@@ -210,8 +213,12 @@ class Ingestor:
         updates = [marked for r in stored if (marked := _standing(r, counted))["superseded"] != r.get("superseded", False)]
         return filings, rows, updates
 
-    def _stored_group_rows(self, keys: set[str]) -> list[dict]:
+    def _stored_group_rows(self, keys: set[str], amendments_only: bool = False) -> list[dict]:
+        if not keys:
+            return []
         query = ast.Terms("link_key", tuple(sorted(keys)))
+        if amendments_only:
+            query = ast.Bool(filter=(query, ast.Term("is_amendment", True)))
         return self.engine.search(TRANSACTIONS, query, [], 0, 10_000).documents
 
 
