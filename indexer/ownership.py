@@ -261,6 +261,11 @@ def parse_xml(xml: bytes):
         raise RejectedInput(f"not well-formed XML: {exc}") from None
     if root is None:
         raise RejectedInput("XML has no root element")
+    # The byte check above cannot read other encodings (UTF-16): the parser's own record of a
+    # document type declaration catches those (nothing was resolved or fetched either way).
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise RejectedInput("XML declares a DTD or entities; refused (XXE / entity-expansion protection)")
     if root.tag.startswith("{"):
         _strip_namespaces(root)
     if root.tag != "ownershipDocument":

@@ -176,7 +176,7 @@ def unwrap(data: bytes, name: str, limit: int) -> Envelope:
         return _txt(data, name)
     if start.startswith(b"<SUBMISSION>"):
         return _nc(data, name)
-    if start.startswith(b"<?xml") or start.startswith(b"<ownershipDocument") or start.startswith(b"\xef\xbb\xbf"):
+    if start.startswith((b"<?xml", b"<ownershipDocument", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return Envelope(xml=data.strip(), accession_no=accession_from_name(name), filed_at=None, sic=None,
                         submission_type=None, format="xml")
     raise RejectedInput("not an ownership document: neither XML nor an EDGAR submission")

@@ -80,6 +80,23 @@ def test_external_entities_are_refused_and_never_fetched(listener, tmp_path):
     assert _Recorder.hits == []
 
 
+def test_a_dtd_in_utf16_is_refused_too_and_plain_utf16_is_read(listener, tmp_path):
+    # The fast byte check reads only ASCII-compatible encodings; the parser's record catches the rest.
+    from tests.builders import submission_txt
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    declared = '<?xml version="1.0" encoding="UTF-16"?>'
+    xxe = form4_xml().decode().replace('<?xml version="1.0"?>', declared + (
+        f'<!DOCTYPE ownershipDocument [<!ENTITY x SYSTEM "{secret.as_uri()}">]>')).replace("Acme Corp", "&x;")
+    assert "DTD" in rejected_reason("xxe16.xml", xxe.encode("utf-16"))
+    assert "DTD" in rejected_reason("xxe16.txt", submission_txt(xxe.encode("utf-16"), "0000999001-25-000001"))
+    assert _Recorder.hits == []
+    plain = form4_xml().decode().replace('<?xml version="1.0"?>', declared).encode("utf-16")
+    result = prepare("0000999001-25-000002.xml", plain, LIMIT, {})
+    assert result[0] == "ok" and result[1]["issuer"]["name"] == "Acme Corp"
+
+
 def test_entity_expansion_bomb_is_refused():
     lol = '<!ENTITY a "lollollollollollollol">' + "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
