@@ -224,7 +224,8 @@ def _regex_escape(text: str) -> str:
 
 
 def wildcard_to_regex(pattern: str) -> str:
-    out = []
+    """`*` and `?` stand for any characters, line breaks included (as in Lucene's wildcards)."""
+    out = ["(?s)"]
     for c in pattern:
         out.append(".*" if c == "*" else "." if c == "?" else _regex_escape(c))
     return "".join(out)

@@ -83,10 +83,10 @@ def _multi_term(field: Field, text: str, what: str) -> str:
 
 def range_(field: Field, low: str | None, high: str | None, include_low: bool, include_high: bool) -> Node:
     """`low`/`high` None is an open end (`*`)."""
+    if low is None and high is None:  # `[* TO *]`: the field has a value, whatever its type
+        return Exists(field.path)
     if field.type in ("text", "boolean"):
         raise InvalidQuery(f"Ranges apply to keyword, number and date fields; {_kind(field)}", field=field.path)
-    if low is None and high is None:
-        return Exists(field.path)
     bounds = {}
     if low is not None:
         bounds.update(_lower(field, low, include_low))

@@ -209,6 +209,7 @@ AGREEMENT = [
     # one value between both bounds, on array fields (a filing with codes A and M is not in [B TO D])
     "derivativeTable.transactions.coding.code:[B TO D]", "derivativeTable.transactions.coding.code:{A TO M}",
     "reportingOwner.cik:[1100000 TO 1200000]",
+    "remarks:[* TO *]", "issuer.tradingSymbol:*A*", "footnotes.text:[* TO *] AND documentType:5",
     "accessionNo:[0001127602-20-000000 TO 0001127602-20-999999]",
     # wildcards, regex, fuzzy, proximity, boosts
     "issuer.tradingSymbol:G*", "issuer.tradingSymbol:*L", "issuer.tradingSymbol:I?TC", "issuer.name:alpha*",

@@ -420,3 +420,10 @@ def test_phrases_through_word_pairs_find_exactly_what_positions_find(tantivy_eng
         assert with_pairs == without, (field, phrase)
         hits += bool(with_pairs)
     assert hits > 30  # the comparison is not between empty answers
+
+
+def test_wildcards_match_line_breaks_inside_keyword_values_as_lucene_does(tantivy_engine):
+    tantivy_engine.write(Batch(filings=[], rows=[{"id": "R1", "ticker": "A\nB"}, {"id": "R2", "ticker": "AB"}]))
+    for pattern, expected in (("A*B", ["R1", "R2"]), ("A?B", ["R1"]), ("A*", ["R1", "R2"])):
+        got = sorted(d["id"] for d in tantivy_engine.search(TRANSACTIONS, ast.Wildcard("ticker", pattern), [], 0, 10).documents)
+        assert got == expected, pattern

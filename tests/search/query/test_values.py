@@ -80,6 +80,8 @@ CASES = [
     (f"{SHARES}:<100", Range(SHARES, lt=100.0)),
     (f"{SHARES}:<=100", Range(SHARES, lte=100.0)),
     (f"{SHARES}:[* TO *]", Exists(SHARES)),
+    ("remarks:[* TO *]", Exists("remarks")),            # any type: the field has a value
+    ("aff10b5One:[* TO *]", Exists("aff10b5One")),
     # dates: a bare day is the whole UTC day; bounds rounded as OpenSearch rounds them
     ("periodOfReport:2024-01-05", day(2024, 1, 5)),
     ('periodOfReport:"2024-01-05"', day(2024, 1, 5)),
