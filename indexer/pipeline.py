@@ -162,14 +162,14 @@ class Ingestor:
             else:
                 _, filing, rows, forms = result
                 accession = filing["accessionNo"]
-                if accession in fresh:  # the first copy wins, as across batches
+                if accession in fresh:  # the first copy wins, unless this one is more complete
                     report.duplicates += 1
-                    if not (from_data_set(fresh[accession][0]) and not from_data_set(filing)):
+                    if copy_rank(filing) <= copy_rank(fresh[accession][0]):
                         continue
                 fresh[accession] = (filing, rows)
                 encoded.update(forms)
         known = self.engine.known_accessions(fresh)
-        known -= self._data_set_copies([a for a in known if not from_data_set(fresh[a][0])])
+        known -= self._weaker_stored_copies({a: fresh[a][0] for a in known if copy_rank(fresh[a][0]) > 0})
         report.duplicates += len(known)
         for accession in known:
             del fresh[accession]
@@ -184,12 +184,12 @@ class Ingestor:
         report.accessions.extend(f["accessionNo"] for f in filings)
         return report
 
-    def _data_set_copies(self, accessions: list[str]) -> set[str]:
-        """Those of `accessions` whose stored copy was rebuilt from a data set."""
-        if not accessions:
+    def _weaker_stored_copies(self, copies: dict[str, dict]) -> set[str]:
+        """The accession numbers whose stored copy is less complete than the copy at hand."""
+        if not copies:
             return set()
-        page = self.engine.search(FILINGS, ast.Terms(FILINGS.key, tuple(sorted(accessions))), [], 0, len(accessions))
-        return {f[FILINGS.key] for f in page.documents if from_data_set(f)}
+        page = self.engine.search(FILINGS, ast.Terms(FILINGS.key, tuple(sorted(copies))), [], 0, len(copies))
+        return {f[FILINGS.key] for f in page.documents if copy_rank(f) < copy_rank(copies[f[FILINGS.key]])}
 
     def _supersede(self, items: list[tuple[dict, list]]):
         """Mark which rows count, in any arrival order: within one restatement group (an original
@@ -220,6 +220,15 @@ class Ingestor:
         if amendments_only:
             query = ast.Bool(filter=(query, ast.Term("is_amendment", True)))
         return self.engine.search(TRANSACTIONS, query, [], 0, 10_000).documents
+
+
+def copy_rank(filing: dict) -> int:
+    """How complete a copy of a filing is; a more complete copy replaces a stored one, otherwise
+    the first copy stays. 0: rebuilt from an SEC data set (no footnotes, remarks, ...); 1: bare
+    ownership XML (no filing time, no SIC code: EDGAR's envelope is missing); 2: a submission."""
+    if from_data_set(filing):
+        return 0
+    return 2 if filing.get("filedAt") else 1
 
 
 def restatement_group(row: dict) -> tuple[str, str] | None:

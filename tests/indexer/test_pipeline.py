@@ -41,6 +41,27 @@ def test_the_same_filing_as_txt_and_as_bare_xml_named_by_accession_is_one_filing
     assert (report.ingested, report.duplicates) == (1, 1)
 
 
+def test_a_submission_replaces_a_bare_xml_copy_of_the_same_filing_in_either_order(tmp_path):
+    # Bare XML has no filing time and no SIC code; the submission around it has both. Whichever
+    # comes first (a directory walk reads ownership_xml/ before submissions_txt/), the filing
+    # ends up with them, and so do its rows (filed_at windows, sectors).
+    xml = form4_xml()
+    txt = Source("x.txt", submission_txt(xml, ORIGINAL, sic="3711"))
+    bare = Source(f"{ORIGINAL}.xml", xml)
+    for name, batches in {"xml first, one batch": [[bare, txt]], "xml first, two batches": [[bare], [txt]],
+                          "txt first, two batches": [[txt], [bare]]}.items():
+        settings = make_settings(tmp_path / name.replace(" ", "_").replace(",", ""))
+        engine = TantivyEngine(settings.data_dir)
+        ingestor = Ingestor(engine, settings, workers=1)
+        for batch in batches:
+            ingestor.ingest(batch)
+        (filing,) = engine.search(FILINGS, ast.MatchAll(), [], 0, 10).documents
+        assert filing["filedAt"] == "2025-03-04T16:30:00-05:00", name
+        assert filing["classification"]["sic"] == "3711", name
+        assert [(r["filed_at"], r["sic"]) for r in rows_of(engine, ORIGINAL)] == [("2025-03-04T16:30:00-05:00", "3711")], name
+        engine.close()
+
+
 def _original_and_amendment(amendment_has_transactions: bool):
     original = submission_txt(form4_xml(transactions=[Tx(shares="100")]), ORIGINAL, accepted="20250304163000")
     restated = form4_xml(document_type="4/A", original_date="2025-03-04",
