@@ -2,6 +2,7 @@
 `insider search` and `POST /insider-trading` both call it, so they cannot disagree."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from insider.errors import BadRequest
@@ -12,6 +13,7 @@ from search.query.lucene import MAX_QUERY_LENGTH, parse
 from search.query.sort import parse_sort
 
 MAX_SIZE = 50
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")
 DEFAULT_SORT = [SortKey("filedAt", descending=True)]
 
 
@@ -24,7 +26,7 @@ def _integer(name: str, raw, default: int) -> int:
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw.strip()):  # ASCII digits, one sign
         return int(raw.strip())
     raise BadRequest(f"`{name}` must be a whole number (or a numeric string), got {raw!r}")
 

@@ -22,6 +22,12 @@ def _presented_key() -> str | None:
     return header or request.args.get("token") or request.args.get("api_Token") or None
 
 
+class _Api(Api):
+    """flask-smorest's Api, documenting errors in the shape service/errors.py renders them."""
+
+    ERROR_SCHEMA = errors.ErrorSchema
+
+
 def create_app(settings: Settings | None = None, engine=None) -> Flask:
     settings = settings or settings_module.load()
     app = Flask(__name__)
@@ -29,6 +35,8 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
         API_TITLE="Insider trading data API",
         API_VERSION="1.0",
         OPENAPI_VERSION="3.0.3",
+        # A query is at most 2,000 characters: a body past this is refused (413) before parsing.
+        MAX_CONTENT_LENGTH=64 * 1024,
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
@@ -37,8 +45,9 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
             "components": {"securitySchemes": {
                 "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization"},
                 "token": {"type": "apiKey", "in": "query", "name": "token"},
+                "api_Token": {"type": "apiKey", "in": "query", "name": "api_Token"},
             }},
-            "security": [{"apiKey": []}, {"token": []}],
+            "security": [{"apiKey": []}, {"token": []}, {"api_Token": []}],
         },
     )
     app.extensions["insider.settings"] = settings
@@ -46,7 +55,7 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
     if engine is not None:
         app.extensions["insider.engine"] = engine
 
-    api = Api(app)
+    api = _Api(app)
     errors.register(app)
     limiter = ratelimit.RateLimiter(settings.rate_limit)
 
@@ -56,7 +65,13 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
         if request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if settings.auth_enabled:
-            g.api_key_name = _authenticate()
+            try:
+                g.api_key_name = _authenticate()
+            except Unauthorized:
+                # Failed attempts spend the address's budget (guessing keys is rate limited) and
+                # their 401 carries the same X-RateLimit-* headers as any answer.
+                g.rate = limiter.hit(f"addr:{request.remote_addr}")
+                raise
         # counted per API key, or per client address when auth is off
         name = getattr(g, "api_key_name", None)
         g.rate = limiter.hit(f"key:{name}" if name else f"addr:{request.remote_addr}")

@@ -30,6 +30,7 @@ from search.query.validate import object_path, portable_regex, unknown_field
 __all__ = ["parse", "parse_sort"]  # the query layer's whole API; parse_sort lives in sort.py
 
 MAX_QUERY_LENGTH = 2_000
+MAX_SLOP = 2**31 - 1
 MAX_DEPTH = 32  # nested parentheses; keeps every walk far from Python's recursion limit
 
 AND, OR = "AND", "OR"
@@ -298,6 +299,8 @@ class _Translator:
         if isinstance(item, Proximity):
             # Lucene reads a bare `~` after a phrase as the default slop, 0.
             slop = 0 if self.query[item.pos: item.pos + item.size].endswith("~") else item.degree
+            if not 0 <= int(slop) <= MAX_SLOP:  # Lucene's slop is a 32-bit int
+                raise InvalidQuery(f"the phrase's slop {slop} is out of range (0 to {MAX_SLOP:,})")
             return semantics.match(field, self.unescape(item.term.value[1:-1], item.pos + 1), slop)
         if isinstance(item, LFuzzy):
             return semantics.fuzzy(field, *self.fuzzy(item))

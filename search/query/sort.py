@@ -24,7 +24,15 @@ def parse_sort(sort: object, spec: IndexSpec) -> list[SortKey]:
             raise InvalidQuery(
                 f'Invalid sort entry {entry!r}: write "field", {{"field": "desc"}} or {{"field": {{"order": "desc"}}}}',
                 entry=repr(entry))
+    # A field sorted on again never changes the order: only its first key counts.
+    seen: set[str] = set()
+    keys = [k for k in keys if not (k.field in seen or seen.add(k.field))]
+    if len(keys) > MAX_SORT_KEYS:
+        raise InvalidQuery(f"{len(keys)} sort fields; at most {MAX_SORT_KEYS}", limit=MAX_SORT_KEYS)
     return keys
+
+
+MAX_SORT_KEYS = 10
 
 
 def _order(name: str, value: object) -> str:

@@ -27,7 +27,7 @@ def success(data, meta: dict | None = None) -> Response:
 
 def _query(schema):
     # an instance: given a class, webargs instantiates it for every request (~0.3 ms)
-    return blp.arguments(schema(), location="query", unknown=RAISE)
+    return blp.arguments(schema(), location="query", unknown=RAISE, error_status_code=400)
 
 
 # A ticker may be written with a slash (BRK/B): the path converter keeps it whole.

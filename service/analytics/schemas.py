@@ -8,6 +8,7 @@ from search.analytics import by_sector, clusters, market, summary, tape
 from search.analytics.filters import SIDES, TRANSACTION_CODES
 
 AUTH_PARAMETERS = ("token", "api_Token")
+MAX_OFFSET = 1_000_000  # far past any page; keeps the echoed offset a plain JSON integer
 
 
 class QueryArgsSchema(Schema):
@@ -19,6 +20,13 @@ class QueryArgsSchema(Schema):
 
     @pre_load
     def _without_credentials(self, data, **kwargs):
+        # A parameter given twice would silently keep its first value: refused like a misspelt one.
+        multi = getattr(data, "data", None)
+        if multi is not None and hasattr(multi, "getlist"):
+            repeated = sorted(k for k in multi if k not in AUTH_PARAMETERS and len(multi.getlist(k)) > 1)
+            if repeated:
+                raise ValidationError({k: ["given more than once; several transaction codes are written "
+                                           "transaction_code=P,S"] for k in repeated})
         return {k: data[k] for k in data if k not in AUTH_PARAMETERS}
 
 
@@ -72,7 +80,7 @@ class TapeQueryArgsSchema(_TickerFilters):
     transaction_code = TransactionCodes(metadata={"description": "Only these codes, e.g. P or P,S."})
     acquired_disposed_code = fields.String(validate=validate.OneOf(SIDES), metadata={"description": "A or D."})
     limit = fields.Integer(load_default=tape.DEFAULT_LIMIT, validate=validate.Range(1, tape.MAX_LIMIT))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
 
 
 class _MarketFilters(QueryArgsSchema):
@@ -99,7 +107,7 @@ class SectorQueryArgsSchema(_WindowedMarketFilters):
     group_by = fields.String(load_default="sector", validate=validate.OneOf(by_sector.GROUP_BY))
     limit = fields.Integer(load_default=by_sector.DEFAULT_LIMIT, validate=validate.Range(min=1),
                            metadata={"description": f"Groups per page; capped at {by_sector.MAX_LIMIT}."})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
     sort_by = fields.String(load_default="abs_net_value", validate=validate.OneOf(by_sector.SORT_BY),
                             metadata={"description": "Descending; ties by group name, unclassified last."})
 
@@ -117,7 +125,7 @@ class ClusterQueryArgsSchema(_MarketFilters):
                                         metadata={"description": "Codes that count as buying (side A); default P."})
     limit = fields.Integer(load_default=clusters.DEFAULT_LIMIT, validate=validate.Range(min=1),
                            metadata={"description": f"Clusters per page; capped at {clusters.MAX_LIMIT}."})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
 
 
 # --- responses (documentation of the JSON the views render) ------------------------------------

@@ -12,7 +12,8 @@ blp = Blueprint("insider-trading", __name__, description="sec-api compatible Luc
 
 @blp.route("/insider-trading")
 class InsiderTrading(MethodView):
-    @blp.arguments(SearchRequestSchema())  # an instance: a class is instantiated per request
+    # An instance: a class is instantiated per request. Invalid arguments answer 400 (errors.py).
+    @blp.arguments(SearchRequestSchema(), error_status_code=400)
     @blp.response(200, SearchResponseSchema)
     def post(self, body):
         """Search filings with a Lucene query

@@ -7,7 +7,7 @@ class SearchRequestSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    query = fields.Raw(load_default=None, metadata={"description": "Lucene query (docs/query-language.md), ≤ 2,000 characters",
+    query = fields.Raw(required=True, metadata={"description": "Lucene query (docs/query-language.md), ≤ 2,000 characters",
                                                    "example": "issuer.tradingSymbol:TSLA"})
     from_ = fields.Raw(data_key="from", load_default=None, metadata={"description": "offset, 0-10,000 (number or numeric string)", "example": "0"})
     size = fields.Raw(load_default=None, metadata={"description": "page size, 0-50 (default 50)", "example": "50"})

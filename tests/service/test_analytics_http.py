@@ -129,6 +129,12 @@ def test_every_by_sector_parameter_outside_its_range_is_a_400_naming_it(client, 
     (f"{CLUSTERS}?min_insiders=0", "min_insiders"), (f"{CLUSTERS}?days=400", "days"),
     (f"{CLUSTERS}?filed_at_days=30", "filed_at_days"), (f"{STATS}?top=101", "top"),
     (f"{STATS}?group_by=sector", "group_by"),
+    # far past any page: refused instead of echoed into a number JSON cannot carry
+    (f"{SECTORS}?offset=100000000000000000000", "offset"), (f"{CLUSTERS}?offset=99999999999999999999", "offset"),
+    (f"{TAPE}/ACME?offset=100000000000000000000000", "offset"),
+    # a parameter given twice would silently keep its first value
+    (f"{SECTORS}?transaction_code=P&transaction_code=S", "transaction_code"),
+    (f"{SUMMARY}/ACME?filed_at_days=30&filed_at_days=40", "filed_at_days"),
 ])
 def test_the_other_endpoints_check_their_parameters_too(client, url, field):
     bad(client.get(url), field)

@@ -78,6 +78,10 @@ def test_paging_past_ten_thousand_is_an_empty_page_not_an_error(client):
     ({"query": " ".join(f"w{i}" for i in range(171))}, ["1,026 clauses", "1,024"]),
     # a regular expression within the validated size that tantivy's automaton cannot hold
     ({"query": "issuer.tradingSymbol:/[^a]{100}/"}, ["too complex"]),
+    # numbers only in ASCII digits, with one sign, of a sane length
+    ({"query": "issuer.cik:1", "size": "²"}, ["size"]),
+    ({"query": "issuer.cik:1", "from": "--1"}, ["from"]),
+    ({"query": "issuer.cik:1", "size": "1" + "0" * 5000}, ["size"]),
 ])
 def test_bad_parameters_are_400_with_a_clear_message(client, body, words):
     assert_error(post(client, body), 400, "bad_request", *words)
@@ -131,6 +135,51 @@ def test_openapi_describes_the_endpoint_and_the_docs_page_is_public(client):
     assert "/insider-trading" in spec["paths"]
     assert "query" in str(spec["components"]["schemas"]["SearchRequest"])
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"query": "issuer.cik:1", "sort": ["filedAt", "periodOfReport", "accessionNo", "documentType",
+                                        "issuer.cik", "id", "issuer.tradingSymbol", "schemaVersion",
+                                        "dateOfOriginalSubmission", "ownerSignatureNameDate", "classification.sic"]},
+     ["11 sort fields", "10"]),
+    ({"query": '"a b"~99999999999999999999'}, ["slop", "out of range"]),
+])
+def test_queries_past_the_engines_limits_are_400s(client, body, words):
+    response = post(client, body)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    for word in words:
+        assert word in response.get_json()["error"]["message"]
+
+
+def test_a_sort_field_repeated_many_times_is_one_key(client):
+    assert post(client, {"query": "issuer.cik:1", "sort": ["filedAt"] * 1000}).status_code == 200
+
+
+def test_a_body_nested_too_deeply_or_too_large_is_refused_in_the_error_shape(client):
+    deep = '{"query": "issuer.cik:1", "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = client.post("/insider-trading", data=deep, content_type="application/json")
+    assert_error(response, 400, "bad_request", "nested too deeply")
+    huge = {"query": "issuer.cik:1", "pad": "x" * 100_000}
+    assert_error(post(client, huge), 413, "request_entity_too_large")
+
+
+def test_a_wrong_method_is_405_naming_the_allowed_ones(client):
+    response = client.get("/insider-trading")
+    assert_error(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["Allow"]
+
+
+def test_openapi_documents_errors_as_they_are_sent(client):
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    spec = client.get("/openapi.json").get_json()
+    post_op = spec["paths"]["/insider-trading"]["post"]
+    assert "422" not in post_op["responses"] and "400" in post_op["responses"]
+    error = spec["components"]["schemas"]["Error"]["properties"]
+    assert set(error) == {"status", "error", "request_id", "timestamp"}
+    assert "query" in spec["components"]["schemas"]["SearchRequest"]["required"]
+    assert "api_Token" in spec["components"]["securitySchemes"]
+    # and the body of a real 400 has exactly those parts
+    assert set(post(client, {}).get_json()) == {"status", "error", "request_id", "timestamp"}
 
 
 def test_unknown_routes_use_the_same_error_shape(client):
