@@ -138,13 +138,21 @@ class Follower:
             return True
         entries, _ = parse_index(data)
         unseen = [e for e in ownership_filings(entries) if e.accession not in self.state["seen"]]
+        absent = 0
         for start in range(0, len(unseen), BATCH_SIZE):
             batch = unseen[start:start + BATCH_SIZE]
             missing = set(fetch_and_ingest(self.client, self.ingestor, [e.path for e in batch], tally))
             tally.missing.extend(self.client.url(path) for path in missing)
+            absent += len(missing)
             for entry in batch:
-                self.state["seen"][entry.accession] = entry.date_filed.isoformat()
+                if entry.path not in missing:  # a filing EDGAR did not serve is asked again
+                    self.state["seen"][entry.accession] = entry.date_filed.isoformat()
             save_json(self.state_path, self.state)
+        if absent and (today - day).days <= GIVE_UP_DAYS:
+            return False  # the day stays late: its missing filings are asked again at the next check
+        if absent:
+            log.warning("%d filing(s) listed for %s were still missing from EDGAR's archive after %d days; "
+                        "the day is no longer checked", absent, day, GIVE_UP_DAYS)
         return True
 
     def _forget_before(self, cutoff: date) -> None:

@@ -110,6 +110,7 @@ class SyncCheckpoint:
     def __init__(self, path: Path):
         self.path = path
         self.state = load_json(path, {"done": [], "current": None})
+        self.state.setdefault("missing", {})  # span key -> archive paths EDGAR answered 404 for
         self._done = set(self.state["done"])
 
     def is_done(self, span: IndexSpan) -> bool:
@@ -121,14 +122,28 @@ class SyncCheckpoint:
             return current["position"]
         return 0
 
-    def advance(self, span: IndexSpan, digest: str, position: int) -> None:
+    def advance(self, span: IndexSpan, digest: str, position: int, missing: list[str] = ()) -> None:
+        """`position` filings of the span are durable; `missing` of them EDGAR did not have: the
+        next run asks for those again (`still_missing`), so that a passing 404 loses nothing."""
         self.state["current"] = {"key": span.key, "digest": digest, "position": position}
+        if missing:
+            self.state["missing"][span.key] = sorted({*self.state["missing"].get(span.key, ()), *missing})
         save_json(self.path, self.state)
 
     def finish(self, span: IndexSpan) -> None:
         self._done.add(span.key)
         self.state["done"].append(span.key)
         self.state["current"] = None
+        save_json(self.path, self.state)
+
+    def still_missing(self, span: IndexSpan) -> list[str]:
+        return self.state["missing"].get(span.key, [])
+
+    def found(self, span: IndexSpan, missing: list[str]) -> None:
+        if missing:
+            self.state["missing"][span.key] = sorted(missing)
+        else:
+            self.state["missing"].pop(span.key, None)
         save_json(self.path, self.state)
 
 
@@ -143,6 +158,11 @@ def sync(
     summary = SyncSummary()
     for span in spans:
         if checkpoint.is_done(span):
+            retry = checkpoint.still_missing(span)
+            if retry:  # listed by an earlier run, 404 then: asked again
+                missing = fetch_and_ingest(client, ingestor, retry, summary)
+                summary.missing.extend(client.url(path) for path in missing)
+                checkpoint.found(span, missing)
             continue
         data = client.get(span.path, missing_ok=True)
         if data is None:
@@ -173,7 +193,7 @@ def _sync_index(client, ingestor, checkpoint, span, data, summary, progress, bat
         batch = filings[position:position + batch_size]
         missing = fetch_and_ingest(client, ingestor, [e.path for e in batch], summary)
         summary.missing.extend(client.url(path) for path in missing)
-        checkpoint.advance(span, digest, position + len(batch))
+        checkpoint.advance(span, digest, position + len(batch), missing)
         if progress:
             progress.advance(task, len(batch))
     checkpoint.finish(span)

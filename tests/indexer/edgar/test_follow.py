@@ -172,6 +172,21 @@ def test_a_late_daily_index_is_asked_again_and_what_it_lists_is_not_lost(edgar, 
     assert load_json(state_dir(wednesday) / "follow.json", {})["late_days"] == []
 
 
+def test_a_filing_the_daily_index_lists_but_edgar_does_not_serve_yet_is_asked_again(edgar, env, monkeypatch):
+    monday, skipped = follow_monday_with_some_hidden(edgar, monkeypatch)
+    absent = skipped[0]
+    cik = edgar.catalog[absent].ciks[0]
+    edgar.inject(f"/Archives/edgar/data/{cik}/{absent}.txt", Fault("status", 404))
+    tuesday = settings_at(monkeypatch, "2020-02-04T09:00:00-05:00")
+    follower_for(tuesday).poll()
+    assert stored(tuesday) == Counter(accessions(monday) - {absent})
+    assert load_json(state_dir(tuesday) / "follow.json", {})["late_days"] == ["2020-02-03"]
+
+    follower_for(settings_at(monkeypatch, "2020-02-04T10:00:00-05:00")).poll()
+    assert stored(tuesday) == Counter(accessions(monday))
+    assert load_json(state_dir(tuesday) / "follow.json", {})["late_days"] == []
+
+
 def test_a_federal_holiday_has_no_index_to_wait_for(edgar, env, monkeypatch):
     friday = settings_at(monkeypatch, "2020-02-14T18:00:00-05:00")
     follower_for(friday).poll()

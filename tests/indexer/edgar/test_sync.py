@@ -167,3 +167,23 @@ def test_kill_9_at_any_moment_then_rerun_stores_every_filing_once(edgar, setting
     assert done.returncode == 0, done.stderr
     assert "ingested" in done.stdout
     assert stored(settings) == Counter(october)
+
+
+def test_a_filing_edgar_did_not_have_is_asked_again_by_the_next_run(edgar, settings, october):
+    # A passing 404 must not lose the filing: the index is done, but what it listed and EDGAR
+    # did not serve is remembered and fetched by the next run, which then exits clean.
+    absent = sorted(october)[0]
+    cik = edgar.catalog[absent].ciks[0]
+    path = f"/Archives/edgar/data/{cik}/{absent}.txt"
+    edgar.inject(path, Fault("status", 404))
+    first = run_sync(settings, open_ingestor(settings, workers=1), since=OCTOBER)
+    assert [m.rsplit("/", 1)[1] for m in first.missing] == [f"{absent}.txt"]
+    assert stored(settings) == Counter(october - {absent})
+
+    before = len(edgar.hits)
+    second = run_sync(settings, open_ingestor(settings, workers=1), since=OCTOBER)
+    assert (second.ingested, second.missing) == (1, [])
+    assert stored(settings) == Counter(october)
+    assert [h.path for h in edgar.hits[before:] if h.path.startswith("/Archives/edgar/data/")] == [path]
+    third = run_sync(settings, open_ingestor(settings, workers=1), since=OCTOBER)
+    assert (third.ingested, third.missing) == (0, [])
