@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -43,6 +44,10 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+class Stopped(EdgarError):
+    """The caller asked to stop (its `stop` event) while a request waited to be retried."""
+
+
 class EdgarClient:
     """GET paths below EDGAR_BASE_URL. Every request, retries and redirects included, first
     takes a token from the process-wide limiter."""
@@ -52,6 +57,7 @@ class EdgarClient:
         settings: Settings,
         *,
         limiter: RateLimiter | None = None,
+        stop: threading.Event | None = None,
         attempts: int = 6,
         timeout: float = 30.0,
         backoff: float = 1.0,
@@ -60,6 +66,7 @@ class EdgarClient:
         agent = settings.require_user_agent()
         self.base_url = settings.edgar_base_url
         self.limiter = limiter or process_limiter(settings.edgar_max_rps)
+        self._stop = stop  # set (Ctrl-C, SIGTERM): a wait before a retry ends at once
         self._attempts = attempts
         self._backoff = backoff
         self._max_backoff = max_backoff
@@ -96,6 +103,8 @@ class EdgarClient:
                 # Content-Length (RemoteProtocolError) all land here.
                 failure = f"{type(exc).__name__}: {exc}"
                 delay = self._delay(attempt)
+            except httpx.HTTPError as exc:  # a redirect loop, say: retrying would not help
+                raise EdgarError(f"GET {url}: {type(exc).__name__}: {exc}") from exc
             else:
                 if response.status_code == 200:
                     return response.content
@@ -112,7 +121,10 @@ class EdgarClient:
                 delay = self._delay(attempt, response)
             if attempt + 1 < self._attempts:
                 log.warning("GET %s: %s; retrying in %.1fs", url, failure, delay)
-                time.sleep(delay)
+                if self._stop is None:
+                    time.sleep(delay)
+                elif self._stop.wait(delay):
+                    raise Stopped(f"GET {url}: stopped while waiting to retry ({failure})")
         raise EdgarError(f"GET {url}: gave up after {self._attempts} attempts, last: {failure}")
 
     def get_many(self, paths: list[str], *, missing_ok: bool = False) -> list[bytes | None]:

@@ -119,7 +119,7 @@ def run_follow(args) -> int:
             console.print(f"{datetime.now():%H:%M:%S}", end="")
             _print_tally(console, tally)
 
-    with EdgarClient(settings) as client:
+    with EdgarClient(settings, stop=stop) as client:
         # A handful of filings per poll: parsing in-process beats starting worker processes.
         ingestor = _open_ingestor(settings, workers=1)
         follower = Follower(client, ingestor, state_dir(settings) / "follow.json", lambda: edgar_today(settings))

@@ -12,6 +12,7 @@ from datetime import datetime
 from lxml import etree
 
 from indexer.edgar.indexes import OWNERSHIP_FORMS
+from insider.errors import EdgarError
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PAGE_SIZE = 100
@@ -46,7 +47,12 @@ def getcurrent_path(form_type: str, start: int = 0, count: int = PAGE_SIZE) -> s
 def parse_feed(data: bytes) -> list[FeedEntry]:
     """Every readable entry, in feed order; entries without an accession number, a CIK in
     the link or a timestamp are skipped (there is nothing to fetch for them)."""
-    root = etree.fromstring(data, _PARSER)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:  # an HTML error page answered 200, a body cut short
+        raise EdgarError(f"EDGAR's current-filings feed is not Atom XML: {exc}") from None
+    if root is None:
+        raise EdgarError("EDGAR's current-filings feed is empty")
     entries = []
     for node in root.iter(f"{ATOM}entry"):
         entry = _entry(node)

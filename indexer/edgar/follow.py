@@ -23,7 +23,7 @@ from indexer.edgar.client import EdgarClient
 from indexer.edgar.feed import PAGE_SIZE, getcurrent_path, ownership_entries, parse_feed
 from indexer.edgar.indexes import daily_index_path, ownership_filings, parse_index
 from indexer.edgar.sync import BATCH_SIZE, NEW_YORK, Tally, fetch_and_ingest
-from insider.errors import EdgarError
+from insider.errors import EdgarError, EngineUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +166,14 @@ def follow(follower: Follower, interval: float, once: bool, stop: threading.Even
     while not stop.is_set():
         try:
             report(follower.poll(stop))
-        except EdgarError as exc:
-            if once:
+            # Between polls the index is free for `insider ingest` or `sync` to write.
+            follower.ingestor.engine.release_writer()
+        except (EdgarError, EngineUnavailable) as exc:
+            # EDGAR down or answering garbage, or the index held by another writer (`insider
+            # ingest`, `sync`): outlived, the state says what is still to do.
+            if once or stop.is_set():
+                if stop.is_set():
+                    return
                 raise
             log.warning("poll failed, trying again in %ss: %s", interval, exc.message)
         if once:

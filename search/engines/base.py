@@ -52,6 +52,10 @@ class Engine(ABC):
     def write(self, batch: Batch) -> None:
         """Upsert the filings by accession number, replacing all their rows; atomic per batch."""
 
+    def release_writer(self) -> None:
+        """Let other processes write (an embedded index takes one writer at a time): a process
+        that writes now and then, such as `insider follow`, calls it between its writes."""
+
     @abstractmethod
     def known_accessions(self, accessions: Iterable[str]) -> set[str]:
         """The accession numbers among `accessions` that are already stored."""

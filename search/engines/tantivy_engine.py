@@ -665,6 +665,10 @@ class TantivyEngine(Engine):
             writer.delete_documents_by_term(TRANSACTIONS.key, row["id"])  # only the stored copy
             writer.add_json(encode(TRANSACTIONS, row, base64_source))
 
+    def release_writer(self) -> None:
+        with self._lock:
+            self._writer = None  # dropping tantivy's writer releases the index's writer lock
+
     def known_accessions(self, accessions: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(accessions))
         if not wanted:

@@ -140,3 +140,14 @@ def test_retry_after_parsing():
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", moment) == 0
     assert retry_after_seconds("soon", moment) is None
     assert retry_after_seconds(None, moment) is None
+
+
+def test_stopping_ends_a_wait_before_a_retry_at_once(edgar, settings, path):
+    # EDGAR asks for five minutes (Retry-After: 300); Ctrl-C must not wait for them.
+    edgar.inject("/" + path, Fault("status", 503, {"Retry-After": "300"}))
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with client_for(settings, stop=stop) as client, pytest.raises(EdgarError, match="stopped"):
+        client.get(path)
+    assert time.monotonic() - started < 5

@@ -41,3 +41,13 @@ def test_getcurrent_url_asks_for_owners_and_atom():
     assert getcurrent_path("4", 200) == (
         "cgi-bin/browse-edgar?action=getcurrent&type=4&company=&dateb=&owner=include&start=200&count=100&output=atom"
     )
+
+
+def test_a_feed_that_is_not_atom_is_an_edgar_error_not_a_crash():
+    import pytest
+
+    from insider.errors import EdgarError
+
+    for body in (b"<html><body>Service Unavailable</body></html", b"", b"<?xml version='1.0'?>"):
+        with pytest.raises(EdgarError, match="feed"):
+            parse_feed(body)

@@ -206,3 +206,44 @@ def test_an_index_missing_for_more_than_a_week_is_given_up_with_a_warning(edgar,
     state = load_json(state_dir(later) / "follow.json", {})
     assert state["late_days"] == [] and state["reconciled_through"] == "2020-02-11"
     assert "no daily index for 2020-02-03" in caplog.text and "insider sync --since 2020-02-03" in caplog.text
+
+
+def test_follow_outlives_a_poll_that_fails_and_frees_the_index_between_polls():
+    # EDGAR answering garbage and the index held by `insider ingest` are both outlived.
+    from types import SimpleNamespace
+
+    from insider.errors import EdgarError, EngineUnavailable
+
+    released, reported = [], []
+    failures = [EdgarError("feed is not Atom XML"), EngineUnavailable("the index is locked by another writer")]
+    stop = threading.Event()
+
+    def poll(_stop):
+        if failures:
+            raise failures.pop(0)
+        stop.set()
+        return "tally"
+
+    follower = SimpleNamespace(poll=poll, ingestor=SimpleNamespace(engine=SimpleNamespace(
+        release_writer=lambda: released.append(True))))
+    follow(follower, 0.01, False, stop, reported.append)
+    assert reported == ["tally"] and released == [True]
+
+
+def test_a_released_writer_lets_another_process_write(tmp_path):
+    from search.engines.base import Batch
+    from search.engines.tantivy_engine import TantivyEngine
+    from insider.errors import EngineUnavailable
+
+    follower, other = TantivyEngine(tmp_path), TantivyEngine(tmp_path)
+    follower.ensure_ready()
+    row = {"id": "R1", "ticker": "A"}
+    follower.write(Batch(filings=[], rows=[row]))
+    import pytest
+
+    with pytest.raises(EngineUnavailable, match="locked"):
+        other.write(Batch(filings=[], rows=[{**row, "id": "R2"}]))
+    follower.release_writer()
+    other.write(Batch(filings=[], rows=[{**row, "id": "R2"}]))
+    other.close()
+    follower.close()
