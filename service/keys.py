@@ -3,11 +3,14 @@
 working without a restart."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,38 +31,56 @@ class KeyStore:
 
     def _load(self) -> dict:
         try:
-            mtime = self.path.stat().st_mtime
+            st = self.path.stat()
         except FileNotFoundError:
             return {}
+        # A replace is a new inode: a revoke is seen even within the clock's resolution.
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:
-            if self._cache is None or self._cache[0] != mtime:
-                self._cache = (mtime, orjson.loads(self.path.read_bytes()))
+            if self._cache is None or self._cache[0] != stamp:
+                self._cache = (stamp, orjson.loads(self.path.read_bytes()))
             return self._cache[1]
 
-    def _save(self, keys: dict) -> None:
+    @contextmanager
+    def _changing(self):
+        """The stored keys to change, under an exclusive lock across processes: two `insider
+        keys` commands at once must not lose each other's change."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_bytes(orjson.dumps(keys, option=orjson.OPT_INDENT_2))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                keys = orjson.loads(self.path.read_bytes()) if self.path.exists() else {}
+                yield keys
+                self._save(keys)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _save(self, keys: dict) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".keys-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(orjson.dumps(keys, option=orjson.OPT_INDENT_2))
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def create(self, name: str, replace: bool = False) -> str:
         if not name or not name.replace("-", "").replace("_", "").isalnum():
             raise BadRequest("a key name is letters, digits, '-' and '_'")
-        keys = dict(self._load())
-        if name in keys and not replace:
-            raise BadRequest(f"a key named {name!r} exists; revoke it first or pass --replace")
-        key = "isk_" + secrets.token_urlsafe(32)
-        keys[name] = {"sha256": _digest(key), "created": datetime.now(timezone.utc).isoformat()}
-        self._save(keys)
+        with self._changing() as keys:
+            if name in keys and not replace:
+                raise BadRequest(f"a key named {name!r} exists; revoke it first or pass --replace")
+            key = "isk_" + secrets.token_urlsafe(32)
+            keys[name] = {"sha256": _digest(key), "created": datetime.now(timezone.utc).isoformat()}
         return key
 
     def revoke(self, name: str) -> None:
-        keys = dict(self._load())
-        if name not in keys:
-            raise NotFound(f"no key named {name!r}")
-        del keys[name]
-        self._save(keys)
+        with self._changing() as keys:
+            if name not in keys:
+                raise NotFound(f"no key named {name!r}")
+            del keys[name]
 
     def names(self) -> list[str]:
         return sorted(self._load())
