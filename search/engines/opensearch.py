@@ -510,6 +510,10 @@ class OpenSearchEngine(Engine):
                 for row in rows:
                     yield _index_action(new[TRANSACTIONS], TRANSACTIONS, row, row["id"])
 
+        # Writes to the old indexes while they are copied would vanish with them: they are
+        # refused until the swap (a writer sees the engine as unavailable and retries or re-runs).
+        old_names = ",".join(name for names in old.values() for name in names)
+        self.client.indices.put_settings(index=old_names, body={"index.blocks.write": True})
         try:
             for spec, name in new.items():
                 self.client.indices.create(index=name, body=index_definition(spec))
@@ -524,8 +528,15 @@ class OpenSearchEngine(Engine):
             self._present.clear()
         except BaseException:
             self._drop(new.values())
+            self._unblock(old_names)
             raise
         return count
+
+    def _unblock(self, indexes: str) -> None:
+        try:  # best effort, as in _drop
+            self.client.indices.put_settings(index=indexes, body={"index.blocks.write": None})
+        except OpenSearchException:
+            pass
 
     def _drop(self, indexes: Iterable[str]) -> None:
         # Best effort while another error is on its way up: that error is the one to report.

@@ -808,7 +808,12 @@ class TantivyEngine(Engine):
             yield orjson.loads(searcher.doc(addr).get_first(SOURCE))
 
     def reindex(self, transform) -> int:
+        """Rebuild into a new generation and swap it in. The current generation's writer lock is
+        held throughout: another process's write would otherwise land in the generation being
+        replaced, after it was read, and vanish with it. Such a writer waits (`insider follow`
+        retries) or stops with "locked" (`insider ingest`: run it again)."""
         with self._lock:
+            self._get_writer()  # EngineUnavailable when another process is writing
             old = self._read_pointer()
             generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
             new_index = self._open(generation)
@@ -830,8 +835,8 @@ class TantivyEngine(Engine):
             except BaseException:
                 shutil.rmtree(self.root / generation, ignore_errors=True)
                 raise
-            self._writer = None
             self._swap_pointer(generation)
+            self._writer = None  # the old generation's lock goes with it
             self._current()
             if old and old != generation:
                 shutil.rmtree(self.root / old, ignore_errors=True)

@@ -337,12 +337,20 @@ def test_reindex_swaps_in_new_indexes_while_the_old_keep_serving(opensearch_url)
         before = serving_indexes(fresh)
         seen_during = []
 
+        refused = []
+
         def transform(doc):
             seen_during.append(fresh.search(FILINGS, Exists("remarks"), [], 0, 10).total)
+            # a write meanwhile would vanish with the old indexes: it is refused instead
+            try:
+                fresh.write(Batch(filings=[], rows=[{**ROWS[3], "id": "during"}]))
+            except EngineUnavailable as exc:
+                refused.append(str(exc))
             rows = [r for r in ROWS if r["accession_no"] == doc["accessionNo"]]
             return {**doc, "remarks": "rebuilt"}, [{**r, "code": "J"} for r in rows]
 
         assert fresh.reindex(transform) == 3
+        assert len(refused) == 3 and "block" in refused[0]
 
         assert seen_during == [0, 0, 0]  # the old indexes answered throughout
         after = serving_indexes(fresh)
@@ -370,6 +378,8 @@ def test_a_failed_reindex_leaves_the_old_indexes_serving_and_nothing_behind(open
         assert serving_indexes(fresh) == before
         assert set(fresh.client.indices.get(index=f"{fresh.prefix}-*")) == all_before
         assert fresh.search(TRANSACTIONS, MatchAll(), [], 0, 10).total == 3
+        fresh.write(Batch(filings=[], rows=[ROWS[3]]))  # the old indexes take writes again
+        assert fresh.search(TRANSACTIONS, MatchAll(), [], 0, 10).total == 4
 
 
 # --- readiness and failures ------------------------------------------------------------------

@@ -427,3 +427,32 @@ def test_wildcards_match_line_breaks_inside_keyword_values_as_lucene_does(tantiv
     for pattern, expected in (("A*B", ["R1", "R2"]), ("A?B", ["R1"]), ("A*", ["R1", "R2"])):
         got = sorted(d["id"] for d in tantivy_engine.search(TRANSACTIONS, ast.Wildcard("ticker", pattern), [], 0, 10).documents)
         assert got == expected, pattern
+
+
+def test_reindex_holds_the_index_so_no_concurrent_write_is_lost(tmp_path):
+    # A write from another process during a reindex would land in the generation being
+    # replaced, after it was read: it is refused instead (the writer retries or re-runs).
+    import search.engines.tantivy_engine as te
+    from insider.errors import EngineUnavailable
+
+    engine, other = te.TantivyEngine(tmp_path), te.TantivyEngine(tmp_path)
+    engine.ensure_ready()
+    engine.write(Batch(filings=[{"accessionNo": "A1", "documentType": "4", "issuer": {"cik": "1"},
+                                 "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}]}], rows=[]))
+    engine.release_writer()
+    refused = []
+
+    def transform(filing):
+        try:
+            other.write(Batch(filings=[], rows=[{"id": "R-during", "ticker": "X"}]))
+        except EngineUnavailable as exc:
+            refused.append(str(exc))
+        return filing, []
+
+    assert engine.reindex(transform) == 1
+    assert refused and "locked" in refused[0]
+    other.write(Batch(filings=[], rows=[{"id": "R-after", "ticker": "X"}]))  # lands in the new generation
+    other.release_writer()
+    assert [d["id"] for d in engine.search(TRANSACTIONS, ast.MatchAll(), [], 0, 10).documents] == ["R-after"]
+    other.close()
+    engine.close()
