@@ -208,26 +208,36 @@ def test_an_index_missing_for_more_than_a_week_is_given_up_with_a_warning(edgar,
     assert "no daily index for 2020-02-03" in caplog.text and "insider sync --since 2020-02-03" in caplog.text
 
 
-def test_follow_outlives_a_poll_that_fails_and_frees_the_index_between_polls():
-    # EDGAR answering garbage and the index held by `insider ingest` are both outlived.
+def test_follow_outlives_failed_polls_and_frees_the_index_once_quiet(monkeypatch):
+    # EDGAR answering garbage and the index held by `insider ingest` are both outlived; the
+    # writer is let go after polls that wrote nothing for IDLE_RELEASE_SECONDS, kept otherwise.
     from types import SimpleNamespace
 
+    import indexer.edgar.follow as follow_module
+    from indexer.edgar.sync import Tally
     from insider.errors import EdgarError, EngineUnavailable
 
+    monkeypatch.setattr(follow_module, "IDLE_RELEASE_SECONDS", 0.0)
+    busy, quiet = Tally(), Tally()
+    busy.ingested = 2
     released, reported = [], []
-    failures = [EdgarError("feed is not Atom XML"), EngineUnavailable("the index is locked by another writer")]
+    script = [EdgarError("feed is not Atom XML"), busy, EngineUnavailable("the index is locked by another writer"),
+              quiet]
     stop = threading.Event()
 
     def poll(_stop):
-        if failures:
-            raise failures.pop(0)
-        stop.set()
-        return "tally"
+        step = script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        if not script:
+            stop.set()
+        return step
 
     follower = SimpleNamespace(poll=poll, ingestor=SimpleNamespace(engine=SimpleNamespace(
-        release_writer=lambda: released.append(True))))
+        release_writer=lambda: released.append(len(reported)))))
     follow(follower, 0.01, False, stop, reported.append)
-    assert reported == ["tally"] and released == [True]
+    assert reported == [busy, quiet]
+    assert released == [2]  # after the quiet poll only
 
 
 def test_a_released_writer_lets_another_process_write(tmp_path):
