@@ -50,7 +50,9 @@ def _http(exc: HTTPException):
 
 def _first_problem(messages: dict) -> str:
     """`field`: what is wrong with it, from webargs' {location: {field: [messages]}}."""
-    for fields in messages.values():
+    for location, fields in messages.items():
+        if isinstance(fields, list) and fields:  # about the whole body: {"json": ["Invalid JSON body."]}
+            return f"the {location} body: {fields[0]}" if location == "json" else f"{location}: {fields[0]}"
         if isinstance(fields, dict):
             for name, problems in fields.items():
                 problem = problems[0] if isinstance(problems, list) and problems else problems

@@ -16,6 +16,7 @@ from indexer.edgar.datasets import build_documents, read_dataset
 from indexer.edgar.follow import Follower, follow
 from indexer.edgar.sync import SyncCheckpoint, SyncSummary, Tally, edgar_today, plan_indexes, sync
 from insider import settings as settings_module
+from insider.errors import BadRequest
 
 
 def register(subparsers) -> None:
@@ -69,6 +70,8 @@ def _open_ingestor(settings, **options):
 def run_sync(args) -> int:
     settings = settings_module.load()
     today = edgar_today(settings)
+    if args.until is None and args.since > today:
+        raise BadRequest(f"--since {args.since} is after today on EDGAR's calendar ({today})")
     spans = plan_indexes(args.since, args.until or today, today)
     errors = Console(stderr=True)
     with EdgarClient(settings) as client:
@@ -114,7 +117,11 @@ def run_follow(args) -> int:
     console = Console()
     stop = threading.Event()
 
+    clean = True
+
     def report(tally: Tally) -> None:
+        nonlocal clean
+        clean = clean and not (tally.rejected or tally.missing)
         if tally.ingested or tally.duplicates or tally.rejected or tally.missing:
             console.print(f"{datetime.now():%H:%M:%S}", end="")
             _print_tally(console, tally)
@@ -131,7 +138,8 @@ def run_follow(args) -> int:
                 signal.signal(sig, handler)
     if stop.is_set():
         console.print("follow: stopped; state saved")
-    return 0
+    # Like sync: --once exits 1 when a filing was rejected or missing (a long run logs them).
+    return 1 if args.once and not clean else 0
 
 
 def run_load_datasets(args) -> int:

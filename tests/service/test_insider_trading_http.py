@@ -163,6 +163,21 @@ def test_a_body_nested_too_deeply_or_too_large_is_refused_in_the_error_shape(cli
     assert_error(post(client, huge), 413, "request_entity_too_large")
 
 
+def test_a_body_that_is_not_json_says_so(client):
+    for body in (b"{bad", b"\xff\xfe{}"):
+        response = client.post("/insider-trading", data=body, content_type="application/json")
+        assert_error(response, 400, "bad_request", "JSON body")
+
+
+def test_a_request_id_is_kept_when_it_is_a_plain_token_and_replaced_otherwise(client):
+    ok = post(client, {"query": "issuer.cik:1"}, headers={"X-Request-ID": "trace-42"})
+    assert ok.headers["X-Request-ID"] == "trace-42"
+    for odd in ("x" * 500, "a b", "é"):
+        response = post(client, {"query": ""}, headers={"X-Request-ID": odd})
+        assert response.headers["X-Request-ID"] != odd
+        assert response.get_json()["request_id"] == response.headers["X-Request-ID"]
+
+
 def test_a_wrong_method_is_405_naming_the_allowed_ones(client):
     response = client.get("/insider-trading")
     assert_error(response, 405, "method_not_allowed")

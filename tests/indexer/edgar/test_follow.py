@@ -257,3 +257,16 @@ def test_a_released_writer_lets_another_process_write(tmp_path):
     other.write(Batch(filings=[], rows=[{**row, "id": "R2"}]))
     other.close()
     follower.close()
+
+
+def test_follow_once_exits_1_when_a_filing_is_missing_as_sync_does(edgar, env, monkeypatch):
+    import argparse
+
+    from indexer.edgar.commands import run_follow
+
+    monday, skipped = follow_monday_with_some_hidden(edgar, monkeypatch)
+    absent = edgar.catalog[skipped[0]]
+    edgar.inject(f"/Archives/edgar/data/{absent.ciks[0]}/{absent.accession}.txt", Fault("status", 404))
+    settings_at(monkeypatch, "2020-02-04T09:00:00-05:00")
+    assert run_follow(argparse.Namespace(interval=0.1, once=True)) == 1  # Monday's index lists it, 404
+    assert run_follow(argparse.Namespace(interval=0.1, once=True)) == 0  # asked again: there now
