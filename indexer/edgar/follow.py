@@ -103,11 +103,12 @@ class Follower:
 
     def reconcile(self, tally: Tally) -> None:
         """Ingest what each finished day's daily index lists and the feed did not deliver."""
-        if time.monotonic() < self._index_retry_at:
-            return
         today = self.today()
-        late = [d for d in self.state.get("late_days", [])
-                if not self._reconcile_day(date.fromisoformat(d), today, tally)]
+        late = list(self.state.get("late_days", []))
+        # Late days are asked again every INDEX_RETRY_SECONDS; a day that just ended is read at once.
+        retry_late = time.monotonic() >= self._index_retry_at
+        if retry_late:
+            late = [d for d in late if not self._reconcile_day(date.fromisoformat(d), today, tally)]
         day = date.fromisoformat(self.state["reconciled_through"]) + timedelta(days=1)
         while day < today:
             if day.weekday() < 5 and not self._reconcile_day(day, today, tally):
@@ -121,7 +122,7 @@ class Follower:
         if late != self.state.get("late_days", []):
             self.state["late_days"] = late
             save_json(self.state_path, self.state)
-        if late:
+        if late and retry_late:
             self._index_retry_at = time.monotonic() + INDEX_RETRY_SECONDS
 
     def _reconcile_day(self, day: date, today: date, tally: Tally) -> bool:

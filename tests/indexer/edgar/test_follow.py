@@ -270,3 +270,18 @@ def test_follow_once_exits_1_when_a_filing_is_missing_as_sync_does(edgar, env, m
     settings_at(monkeypatch, "2020-02-04T09:00:00-05:00")
     assert run_follow(argparse.Namespace(interval=0.1, once=True)) == 1  # Monday's index lists it, 404
     assert run_follow(argparse.Namespace(interval=0.1, once=True)) == 0  # asked again: there now
+
+
+def test_a_late_day_does_not_hold_back_a_day_that_just_ended(edgar, env, monkeypatch):
+    follow_monday_with_some_hidden(edgar, monkeypatch)
+    edgar.unpublished_days = {MONDAY}
+    settings = settings_at(monkeypatch, "2020-02-05T09:00:00-05:00")
+    today = [date(2020, 2, 5)]
+    follower = Follower(EdgarClient(settings, backoff=0.05), open_ingestor(settings, workers=1),
+                        state_dir(settings) / "follow.json", lambda: today[0])
+    follower.poll()  # Tuesday read; Monday late, asked again in 15 minutes
+    today[0] = date(2020, 2, 6)
+    follower.poll()  # Wednesday just ended: read now, not after Monday's retry delay
+    state = load_json(state_dir(settings) / "follow.json", {})
+    assert state["reconciled_through"] == "2020-02-05" and state["late_days"] == ["2020-02-03"]
+    assert accessions(edgar.filed_between(WEDNESDAY, WEDNESDAY)) <= set(stored(settings))
