@@ -56,6 +56,9 @@ def edgar_today(settings) -> date:
     return settings.clock().astimezone(NEW_YORK).date()
 
 
+FULL_INDEX_SETTLES = timedelta(days=3)
+
+
 def plan_indexes(since: date, until: date, today: date) -> list[IndexSpan]:
     if since > until:
         raise BadRequest(f"--since {since} is after --until {until}")
@@ -65,7 +68,10 @@ def plan_indexes(since: date, until: date, today: date) -> list[IndexSpan]:
     while (year, quarter) <= quarter_of(until):
         start, end = quarter_bounds(year, quarter)
         first, last = max(since, start), min(until, end)
-        if (year, quarter) < quarter_of(today):
+        # A quarter's full index gets its last days overnight: for a few days after the quarter
+        # ends, its days are read from their daily indexes (checkpointed one by one; the full
+        # index read later fetches only what those did not bring).
+        if (year, quarter) < quarter_of(today - FULL_INDEX_SETTLES):
             spans.append(IndexSpan(full_index_path(year, quarter), first, last, daily=False))
         else:
             spans.extend(_daily_spans(first, last))

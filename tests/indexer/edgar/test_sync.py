@@ -187,3 +187,12 @@ def test_a_filing_edgar_did_not_have_is_asked_again_by_the_next_run(edgar, setti
     assert [h.path for h in edgar.hits[before:] if h.path.startswith("/Archives/edgar/data/")] == [path]
     third = run_sync(settings, open_ingestor(settings, workers=1), since=OCTOBER)
     assert (third.ingested, third.missing) == (0, [])
+
+
+def test_a_quarter_that_just_ended_is_read_day_by_day_until_its_full_index_settles():
+    # On 2021-10-01 the Q3 full index may still lack 09-30: reading it then would checkpoint Q3
+    # without that day. Its days come from their daily indexes instead, for three days.
+    for today, full in ((date(2021, 10, 1), False), (date(2021, 10, 3), False), (date(2021, 10, 4), True)):
+        spans = plan_indexes(date(2021, 9, 27), today, today)
+        q3 = [s for s in spans if s.first <= date(2021, 9, 30)]
+        assert [s.daily for s in q3] == ([False] if full else [True] * 4), today
