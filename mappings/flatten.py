@@ -60,10 +60,37 @@ def _walk(node: dict, trie: dict, out: dict) -> None:
 
 
 def flatten(spec: IndexSpec, document: dict) -> dict[str, list]:
-    """`{field.path: [values...]}` for every field of `spec` that has a non-null value in `document`."""
+    """`{field.path: [values...]}` for every field of `spec` that has a non-null value in `document`.
+    A date no engine can store alike (a typo such as `0207-03-12`: the embedded engine holds
+    1678-2261) stays in the document but is not indexed, on both engines."""
     out: dict[str, list] = {}
     _walk(document, _trie(spec), out)
+    for path in _date_paths(spec):
+        values = out.get(path)
+        if values and not all(map(_storable_date, values)):
+            kept = [v for v in values if _storable_date(v)]
+            if kept:
+                out[path] = kept
+            else:
+                del out[path]
     return out
+
+
+_DATE_PATHS: dict[int, tuple[IndexSpec, tuple[str, ...]]] = {}
+
+
+def _date_paths(spec: IndexSpec) -> tuple[str, ...]:
+    cached = _DATE_PATHS.get(id(spec))  # by identity, as _trie
+    if cached is None or cached[0] is not spec:
+        cached = _DATE_PATHS[id(spec)] = (spec, tuple(f.path for f in spec.fields if f.type in ("date", "datetime")))
+    return cached[1]
+
+
+def _storable_date(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    year = value[:4]
+    return not year.isdigit() or 1678 <= int(year) <= 2261
 
 
 @functools.cache

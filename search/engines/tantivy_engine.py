@@ -235,11 +235,25 @@ def _lit(c: str) -> str:
     return "\\x{%X}" % ord(c)
 
 
+def _class(first: int, last: int) -> str | None:
+    """A character class of the code points first..last that a string can hold (none of the
+    surrogates D800-DFFF, which a regex class may not name); None when there is none."""
+    if 0xD800 <= first <= 0xDFFF:
+        first = 0xE000
+    if 0xD800 <= last <= 0xDFFF:
+        last = 0xD7FF
+    if first > last:
+        return None
+    if first < 0xD800 and last > 0xDFFF:
+        return "[\\x{%X}-\\x{D7FF}\\x{E000}-\\x{%X}]" % (first, last)
+    return "[\\x{%X}-\\x{%X}]" % (first, last)
+
+
 def _above(low: str, inclusive: bool) -> list[str]:
     """Alternatives matching exactly the strings > low (>= when inclusive)."""
     alternatives = [
-        "".join(map(_lit, low[:i])) + "[\\x{%X}-\\x{10FFFF}]" % (ord(c) + 1) + ".*"
-        for i, c in enumerate(low) if ord(c) < 0x10FFFF
+        "".join(map(_lit, low[:i])) + cls + ".*"
+        for i, c in enumerate(low) if (cls := _class(ord(c) + 1, 0x10FFFF))
     ]
     alternatives.append("".join(map(_lit, low)) + (".*" if inclusive else ".+"))
     return alternatives
@@ -251,8 +265,9 @@ def _below(high: str, inclusive: bool) -> list[str]:
     for i, c in enumerate(high):
         prefix = "".join(map(_lit, high[:i]))
         alternatives.append(prefix)
-        if ord(c) > 0:
-            alternatives.append(prefix + "[\\x{0}-\\x{%X}]" % (ord(c) - 1) + ".*")
+        cls = _class(0, ord(c) - 1)
+        if cls:
+            alternatives.append(prefix + cls + ".*")
     if inclusive:
         alternatives.append("".join(map(_lit, high)))
     return alternatives
@@ -267,9 +282,11 @@ def string_above(low: str, inclusive: bool) -> str:
     return _either(_above(low, inclusive))
 
 
-def string_below(high: str, inclusive: bool) -> str:
-    """A regex matching exactly the strings < high (<= when inclusive), in code-point order."""
-    return _either(_below(high, inclusive))
+def string_below(high: str, inclusive: bool) -> str | None:
+    """A regex matching exactly the strings < high (<= when inclusive), in code-point order;
+    None when there is none (nothing is below "")."""
+    alternatives = _below(high, inclusive)
+    return _either(alternatives) if alternatives else None
 
 
 def string_between(low: str, low_inclusive: bool, high: str, high_inclusive: bool) -> str | None:
@@ -287,8 +304,9 @@ def string_between(low: str, low_inclusive: bool, high: str, high_inclusive: boo
         return _either([prefix + "(" + "|".join(rest) + ")"]) if rest else None
     # low[k] < high[k]: the next character is low's, one in between, or high's
     branches = [_lit(low[k]) + "(" + "|".join(_above(low[k + 1:], low_inclusive)) + ")"]
-    if ord(high[k]) - ord(low[k]) > 1:
-        branches.append("[\\x{%X}-\\x{%X}].*" % (ord(low[k]) + 1, ord(high[k]) - 1))
+    middle = _class(ord(low[k]) + 1, ord(high[k]) - 1)
+    if middle:
+        branches.append(middle + ".*")
     upper = _below(high[k + 1:], high_inclusive)
     if upper:
         branches.append(_lit(high[k]) + "(" + "|".join(upper) + ")")
@@ -384,7 +402,10 @@ class Translator:
         if lower is not None:
             clauses.append(string_above(str(lower), inclusive=node.gt is None))
         if upper is not None:
-            clauses.append(string_below(str(upper), inclusive=node.lt is None))
+            below = string_below(str(upper), inclusive=node.lt is None)
+            if below is None:
+                return self._MatchNone(node)
+            clauses.append(below)
         if not clauses:
             return tantivy.Query.term_query(self.schema, PRESENT, node.field)
         return tantivy.Query.boolean_query(

@@ -68,3 +68,11 @@ def test_absent_and_null_values_leave_no_field():
 def test_an_object_where_a_value_is_expected_is_not_a_value():
     spec = IndexSpec(name="t", fields=(Field("a.b", "keyword", multi=True),), key="a.b")
     assert flatten(spec, {"a": [{"b": "x"}, {"b": {"nested": "y"}}, {"b": None}, "stray"]}) == {"a.b": ["x"]}
+
+
+def test_a_date_no_engine_can_store_alike_stays_in_the_document_but_is_not_indexed():
+    # A typo such as 0207-03-12 would make the embedded engine refuse the whole batch.
+    from mappings.transactions import TRANSACTIONS
+
+    row = {"id": "x", "transaction_date": "0207-03-12", "period_of_report": "2024-01-05", "filed_at": "2999-01-01T00:00:00Z"}
+    assert flatten(TRANSACTIONS, row) == {"id": ["x"], "period_of_report": ["2024-01-05"]}

@@ -456,3 +456,14 @@ def test_reindex_holds_the_index_so_no_concurrent_write_is_lost(tmp_path):
     assert [d["id"] for d in engine.search(TRANSACTIONS, ast.MatchAll(), [], 0, 10).documents] == ["R-after"]
     other.close()
     engine.close()
+
+
+def test_keyword_ranges_next_to_the_surrogates_and_below_the_empty_string(tantivy_engine):
+    values = ["", "A", "\ud7ff", "\ue000", "\U0010ffff"]
+    tantivy_engine.write(Batch(filings=[], rows=[{"id": f"R{i}", "ticker": v} for i, v in enumerate(values)]))
+    for bounds in ({"lt": "\ue000"}, {"gte": "\ud7ff"}, {"gte": "A", "lte": "\ue000"}, {"lt": ""}, {"lte": ""},
+                   {"gt": "\ud7ff", "lt": "\ue000"}):
+        got = sorted(d["ticker"] for d in tantivy_engine.search(TRANSACTIONS, ast.Range("ticker", **bounds), [], 0, 10).documents)
+        want = sorted(v for v in values if all(
+            {"lt": v < b, "lte": v <= b, "gt": v > b, "gte": v >= b}[op] for op, b in bounds.items()))
+        assert got == want, bounds
