@@ -98,9 +98,10 @@ def cluster(cik: str, buyers: list[dict]) -> dict:
 
 
 def clusters_of(buyers: dict[str, list[dict]], min_insiders: int) -> list[dict]:
-    """Clusters sorted by total value, largest first, then by CIK."""
+    """Clusters sorted by total value, largest first, then by CIK (as a number: the CIKs shown
+    are zero-padded, stored ones are not)."""
     found = [cluster(cik, owners) for cik, owners in buyers.items() if len(owners) >= min_insiders]
-    return sorted(found, key=lambda c: (-c["value_cents"], c["issuer_cik"]))
+    return sorted(found, key=lambda c: (-c["value_cents"], int(c["issuer_cik"])))
 
 
 def _money(item: dict, prefix: str) -> dict:

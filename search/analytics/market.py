@@ -59,8 +59,9 @@ def net_flows(result: dict) -> list[tuple[str, int, Flow]]:
 
 def top_net(flows: list[tuple[str, int, Flow]], top: int) -> tuple[list, list]:
     """The `top` issuers with the largest positive and the largest negative net value."""
-    buying = sorted((x for x in flows if x[2].net_cents > 0), key=lambda x: (-x[2].net_cents, x[0]))
-    selling = sorted((x for x in flows if x[2].net_cents < 0), key=lambda x: (x[2].net_cents, x[0]))
+    # Ties by CIK as a number (shown zero-padded; stored without the zeros).
+    buying = sorted((x for x in flows if x[2].net_cents > 0), key=lambda x: (-x[2].net_cents, int(x[0])))
+    selling = sorted((x for x in flows if x[2].net_cents < 0), key=lambda x: (x[2].net_cents, int(x[0])))
     return buying[:top], selling[:top]
 
 

@@ -17,7 +17,9 @@ from search.query.ast import SortKey
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 # Then the row id ascending: every engine breaks the last ties by the index key.
-SORT = [SortKey("transaction_date", descending=True), SortKey("filed_at", descending=True)]
+# Within one filing, lines in their order (by number: `:N:2` before `:N:10`); the row id last.
+SORT = [SortKey("transaction_date", descending=True), SortKey("filed_at", descending=True),
+        SortKey("accession_no"), SortKey("line")]
 
 _COPIED = ("id", "accession_no", "filed_at", "document_type", "ticker", "issuer_name", "transaction_date",
            "code", "side", "security_title", "shares", "price", "shares_owned_after", "direct_indirect",

@@ -201,7 +201,8 @@ def by_sector(rows, now: datetime, *, group_by="sector", limit=50, offset=0, sor
 
 
 def tape_ids(rows, ticker: str, now: datetime, **params) -> list[str]:
-    """Every row id of the ticker's tape, in tape order: newest trade, then newest filing, then id."""
+    """Every row id of the ticker's tape, in tape order: newest trade, then newest filing, then
+    the filing's lines in order (accession number, line number), then id."""
     cik, _ = issuer_of(rows, ticker)
     codes = params.pop("transaction_code", ())
     side = params.pop("acquired_disposed_code", None)
@@ -210,7 +211,7 @@ def tape_ids(rows, ticker: str, now: datetime, **params) -> list[str]:
     if days is not None:
         params["filed_at_days"] = params["transaction_days"] = days
     chosen = select(rows, now, issuer_cik=cik, codes=codes, side=side, **market_filters(params))
-    by_id = sorted(chosen, key=lambda r: r["id"])
+    by_id = sorted(chosen, key=lambda r: (r["accession_no"], r["line"], r["id"]))
     with_filed = sorted((r for r in by_id if filed(r)), key=lambda r: filed(r), reverse=True)
     ordered = with_filed + [r for r in by_id if not filed(r)]
     dated = sorted((r for r in ordered if traded(r)), key=lambda r: traded(r), reverse=True)

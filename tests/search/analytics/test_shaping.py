@@ -277,3 +277,11 @@ def test_a_tape_row_without_a_usable_price_has_a_null_value():
 
 def test_flow_reads_missing_sides_as_zero():
     assert flow({"side": {"buckets": [side("D", 2, 5, 7)]}}) == Flow(sell_count=2, sell_cents=5, sell_milli=7)
+
+
+def test_clusters_of_equal_value_are_ordered_by_cik_as_a_number():
+    # Shown zero-padded (0000320193 before 0001652044), stored without the zeros ("1652044" < "320193").
+    buyers = {cik: [{"owner_key": f"p:{cik}", "name": "X", "transaction_count": 1, "value_cents": 0,
+                     "shares_milli": 1000, "first_transaction_date": "2021-11-12",
+                     "last_transaction_date": "2021-11-12"}] for cik in ("1652044", "320193", "50863")}
+    assert [c["issuer_cik"] for c in clusters.clusters_of(buyers, 1)] == ["50863", "320193", "1652044"]
