@@ -24,7 +24,7 @@ run: setup
 ifneq ($(SOURCE),)
 	$(BIN)/insider ingest $(SOURCE) || true
 else
-	$(BIN)/insider sync --since $(SINCE)
+	$(BIN)/insider sync --since $(SINCE) || true
 endif
 	$(BIN)/insider keys create local --replace
 	@if [ -z "$(SOURCE)" ]; then $(BIN)/insider follow & fi; \

@@ -107,7 +107,8 @@ def _document(accession: str, sub: dict, owners: list[dict], rows: dict, data_se
                  "filedAt": _midnight(sub.get("FILING_DATE")), "documentType": sub["DOCUMENT_TYPE"]}
     _put(doc, "periodOfReport", _date(sub.get("PERIOD_OF_REPORT")))
     _put(doc, "dateOfOriginalSubmission", _date(sub.get("DATE_OF_ORIG_SUB")))
-    _put(doc, "notSubjectToSection16", _bool(sub.get("NOT_SUBJECT_SEC16")))
+    # Always present, false when blank, as for parsed XML (docs/filings.md).
+    doc["notSubjectToSection16"] = bool(_bool(sub.get("NOT_SUBJECT_SEC16")))
     _put(doc, "aff10b5One", _bool(sub.get("AFF10B5ONE")))  # a column of newer data sets only
     doc["issuer"] = {k: v for k, v in (("cik", _cik(sub["ISSUERCIK"])), ("name", sub.get("ISSUERNAME")),
                                        ("tradingSymbol", sub.get("ISSUERTRADINGSYMBOL"))) if v}

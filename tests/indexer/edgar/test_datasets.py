@@ -154,3 +154,15 @@ def test_a_path_that_is_no_data_set_is_refused_with_its_name(tmp_path):
     for path in (tmp_path / "nowhere", not_zip):
         with pytest.raises(BadRequest, match=str(path)):
             read_dataset(path)
+
+
+def test_a_blank_not_subject_box_is_false_as_in_a_parsed_document(dataset_folder):
+    # Thousands of SUBMISSION.tsv rows leave NOT_SUBJECT_SEC16 blank; the parsed XML always has it.
+    submission = dataset_folder / "SUBMISSION.tsv"
+    header, row = submission.read_text(encoding="utf-8").splitlines()[:2]
+    column = header.split("\t").index("NOT_SUBJECT_SEC16")
+    cells = row.split("\t")
+    cells[column] = ""
+    submission.write_text(header + "\n" + "\t".join(cells) + "\n", encoding="utf-8")
+    [(_, document, _)] = list(build_documents(read_dataset(dataset_folder)))
+    assert document["notSubjectToSection16"] is False
