@@ -285,3 +285,18 @@ def test_clusters_of_equal_value_are_ordered_by_cik_as_a_number():
                      "shares_milli": 1000, "first_transaction_date": "2021-11-12",
                      "last_transaction_date": "2021-11-12"}] for cik in ("1652044", "320193", "50863")}
     assert [c["issuer_cik"] for c in clusters.clusters_of(buyers, 1)] == ["50863", "320193", "1652044"]
+
+
+def test_the_tape_lists_the_lines_of_a_filing_in_their_order(tantivy_engine, settings):
+    # Twelve lines on one day: `:N:2` comes before `:N:10` (the row id as text would not).
+    from datetime import datetime, timezone
+
+    from indexer.pipeline import Ingestor, Source
+    from search.analytics import tape
+    from tests.builders import Tx, form4_xml, submission_txt
+
+    xml = form4_xml(transactions=[Tx(code="S", date="2025-12-10", shares=str(100 + n)) for n in range(12)])
+    Ingestor(tantivy_engine, settings, workers=1).ingest(
+        [Source("a.txt", submission_txt(xml, "0000999001-25-000001", accepted="20251215120000"))])
+    got = tape.by_ticker(tantivy_engine, "ACME", datetime(2026, 1, 1, tzinfo=timezone.utc), filed_at_days=365)
+    assert [row["id"].rsplit(":", 1)[1] for row in got["data"]] == [str(n) for n in range(12)]
