@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 from indexer import sectors
-from indexer.documents import from_data_set, link_key, transaction_rows
+from indexer.documents import from_data_set, transaction_rows
 from indexer.ownership import build_filing, parse_xml
 from indexer.submission import pseudo_accession, unwrap
 from insider.errors import RejectedInput

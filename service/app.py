@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Flask, Request, g, request
+from flask import Flask, g, request
 from flask_smorest import Api
 
 from insider import settings as settings_module
-from insider.errors import BadRequest, Unauthorized
+from insider.errors import Unauthorized
 from insider.settings import Settings
 from service import errors, ratelimit
 from service.keys import KeyStore
@@ -23,13 +23,6 @@ def _presented_key() -> str | None:
     return header or request.args.get("token") or request.args.get("api_Token") or None
 
 
-class _Request(Request):
-    def on_json_loading_failed(self, e):
-        # Flask's own answer says only "The browser (or proxy) sent a request that this server
-        # could not understand"; name the problem.
-        raise BadRequest(f"the request body is not valid JSON (UTF-8): {e}" if e else "the request body is not JSON")
-
-
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 
 
@@ -42,7 +35,6 @@ class _Api(Api):
 def create_app(settings: Settings | None = None, engine=None) -> Flask:
     settings = settings or settings_module.load()
     app = Flask(__name__)
-    app.request_class = _Request
     app.config.update(
         API_TITLE="Insider trading data API",
         API_VERSION="1.0",

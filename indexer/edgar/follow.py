@@ -181,9 +181,9 @@ def follow(follower: Follower, interval: float, once: bool, stop: threading.Even
         except (EdgarError, EngineUnavailable) as exc:
             # EDGAR down or answering garbage, or the index held by another writer (`insider
             # ingest`, `sync`): outlived, the state says what is still to do.
-            if once or stop.is_set():
-                if stop.is_set():
-                    return
+            if stop.is_set():
+                return
+            if once:
                 raise
             log.warning("poll failed, trying again in %ss: %s", interval, exc.message)
         if once:

@@ -644,11 +644,11 @@ class TantivyEngine(Engine):
         filings). A query tantivy refuses to build (a regular expression over its automaton size
         limit, say) is the caller's: 400, not 500."""
         try:
-            if required_fields(query) & EXCLUSIVE_FIELDS[spec.name]:
-                return self.translate(query)
             translated = self.translate(query)
         except ValueError as exc:
             raise BadRequest(f"the query is too complex to run: {exc}") from exc
+        if required_fields(query) & EXCLUSIVE_FIELDS[spec.name]:
+            return translated
         kind = tantivy.Query.term_query(self.schema, KIND, spec.name)
         if isinstance(query, ast.MatchAll):
             return kind

@@ -31,6 +31,7 @@ __all__ = ["parse", "parse_sort"]  # the query layer's whole API; parse_sort liv
 
 MAX_QUERY_LENGTH = 2_000
 MAX_SLOP = 2**31 - 1
+MAX_CLAUSES = 1024  # OpenSearch's indices.query.bool.max_clause_count
 MAX_DEPTH = 32  # nested parentheses; keeps every walk far from Python's recursion limit
 
 AND, OR = "AND", "OR"
@@ -59,13 +60,10 @@ def parse(query: str, spec: IndexSpec) -> Node:
     if node is None:
         return MatchNone()
     clauses = _clause_count(node)
-    if clauses > MAX_CLAUSES:  # OpenSearch refuses more (indices.query.bool.max_clause_count)
+    if clauses > MAX_CLAUSES:  # OpenSearch refuses more
         raise BadRequest(f"the query expands to {clauses:,} clauses (bare words search every default field); "
                          f"the limit is {MAX_CLAUSES:,}", clauses=clauses, limit=MAX_CLAUSES)
     return node
-
-
-MAX_CLAUSES = 1024
 
 
 def _clause_count(node: Node) -> int:
