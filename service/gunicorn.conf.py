@@ -20,5 +20,7 @@ worker_class = "sync"
 threads = 1
 timeout = 60
 accesslog = "-"
+# API keys sent as ?token= stay out of the access log (service/access_log.py)
+logger_class = "service.access_log.RedactingLogger"
 errorlog = "-"
 loglevel = "info"
