@@ -8,6 +8,7 @@ restates only holdings leaves them.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -93,6 +94,13 @@ def prepare_document(filing: dict, overrides: dict, encoder=None):
 
 
 _WORKER: dict = {}
+# Workers come from a fork server, not from a fork of this process: a fork would inherit the
+# descriptors of tantivy's file locks, which tantivy takes with flock() and lets go by closing
+# them, so a lock held by one of its threads at that moment (the meta lock, while a commit cleans
+# up) would stay held by the worker for the pool's life, and this process's next reader reload
+# would wait on it forever. The server imports this module once; each worker is a cheap fork of it.
+_WORKER_START = multiprocessing.get_context("forkserver")
+_WORKER_START.set_forkserver_preload([__name__])
 
 
 def _init_worker(max_bytes: int, overrides: dict, encoder) -> None:
@@ -139,7 +147,7 @@ class Ingestor:
         writer encodes on write instead) and write each batch."""
         report = IngestReport()
         if self.workers > 1:
-            with ProcessPoolExecutor(self.workers, initializer=_init_worker,
+            with ProcessPoolExecutor(self.workers, mp_context=_WORKER_START, initializer=_init_worker,
                                      initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder)) as pool:
                 for chunk in _chunks(items, self.batch_size):
                     report.merge(self._write(list(pool.map(in_worker, chunk, chunksize=chunksize))))

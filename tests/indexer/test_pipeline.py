@@ -226,3 +226,35 @@ def test_kill_9_during_ingest_never_exposes_half_a_filing_and_a_rerun_completes(
     rows = engine.aggregate(TRANSACTIONS, ast.MatchAll(), {"a": {"terms": {"field": "accession_no", "size": 5000}}})
     assert {b["key"]: b["doc_count"] for b in rows["a"]["buckets"]} == expected
     assert engine.search(FILINGS, ast.MatchAll(), [], 0, 0).total == len(expected)
+
+
+def test_ingest_workers_do_not_inherit_a_file_lock_held_when_they_start(tantivy_engine, settings, tmp_path):
+    # tantivy takes flock()-style file locks (the meta lock, briefly, while a commit's clean-up
+    # runs on its own thread) and lets go by closing its descriptor. A worker forked from this
+    # process while one is held would keep it (the lock belongs to the shared open file) for as
+    # long as the pool lives, and the next reader reload would wait on it forever: an ingest
+    # into a fresh data dir once hung like this. Workers must start without this process's files.
+    import fcntl
+
+    lock_path = tmp_path / "held.lock"
+    held = os.open(lock_path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    seen: list[str] = []
+
+    def after_batch(_count: int) -> None:
+        if seen:
+            return
+        os.close(held)  # let go the way tantivy does; the workers are running now
+        probe = os.open(lock_path, os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            seen.append("free")
+        except BlockingIOError:
+            seen.append("still held by a worker")
+        finally:
+            os.close(probe)
+
+    sources = [Source(f"{i}.txt", submission_txt(form4_xml(), f"0000999001-25-00002{i}")) for i in range(4)]
+    report = Ingestor(tantivy_engine, settings, batch_size=2, workers=2).ingest(sources, progress=after_batch)
+    assert report.ingested == 4
+    assert seen == ["free"]
