@@ -52,7 +52,11 @@ def run_ingest(args) -> int:
     report.rejected[:0] = unreadable
     for name, reason in report.rejected:
         print(f"rejected {name}: {reason}", file=sys.stderr)
-    print(f"ingested {report.ingested}, duplicates {report.duplicates}, rejected {len(report.rejected)}")
+    replaced = f", replaced {report.replaced} (a more complete copy of a stored filing)" if report.replaced else ""
+    print(f"ingested {report.ingested}{replaced}, duplicates {report.duplicates}, rejected {len(report.rejected)}")
+    if not files:
+        print(f"no files found under {', '.join(map(str, args.paths))}", file=sys.stderr)
+        return 1
     return 1 if report.rejected else 0
 
 

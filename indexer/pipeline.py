@@ -35,13 +35,15 @@ class Source:
 
 @dataclass
 class IngestReport:
-    ingested: int = 0
-    duplicates: int = 0
+    ingested: int = 0       # filings new to the index
+    replaced: int = 0       # stored filings rewritten from a more complete copy (`copy_rank`)
+    duplicates: int = 0     # copies of stored (or batch) filings that changed nothing
     rejected: list[tuple[str, str]] = field(default_factory=list)
-    accessions: list[str] = field(default_factory=list)
+    accessions: list[str] = field(default_factory=list)   # written: ingested and replaced
 
     def merge(self, other: "IngestReport") -> None:
         self.ingested += other.ingested
+        self.replaced += other.replaced
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
         self.accessions.extend(other.accessions)
@@ -177,7 +179,8 @@ class Ingestor:
                 fresh[accession] = (filing, rows)
                 encoded.update(forms)
         known = self.engine.known_accessions(fresh)
-        known -= self._weaker_stored_copies({a: fresh[a][0] for a in known if copy_rank(fresh[a][0]) > 0})
+        upgraded = self._weaker_stored_copies({a: fresh[a][0] for a in known if copy_rank(fresh[a][0]) > 0})
+        known -= upgraded
         report.duplicates += len(known)
         for accession in known:
             del fresh[accession]
@@ -188,7 +191,8 @@ class Ingestor:
             if row.get("superseded"):  # changed since the worker encoded it
                 encoded.pop((TRANSACTIONS.name, row[TRANSACTIONS.key]), None)
         self.engine.write(Batch(filings=filings, rows=rows, row_updates=updates, encoded=encoded))
-        report.ingested += len(filings)
+        report.replaced += len(upgraded)
+        report.ingested += len(filings) - len(upgraded)
         report.accessions.extend(f["accessionNo"] for f in filings)
         return report
 

@@ -213,7 +213,7 @@ def fetch_and_ingest(client: EdgarClient, ingestor, paths: list[str], tally: Tal
     sources = [Source(client.url(path), body) for path, body in zip(paths, bodies) if body is not None]
     if sources:
         report = ingestor.ingest(sources)
-        tally.ingested += report.ingested
+        tally.ingested += report.ingested + report.replaced  # written
         tally.duplicates += report.duplicates
         tally.rejected.extend(report.rejected)
     return [path for path, body in zip(paths, bodies) if body is None]

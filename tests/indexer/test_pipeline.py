@@ -53,8 +53,10 @@ def test_a_submission_replaces_a_bare_xml_copy_of_the_same_filing_in_either_orde
         settings = make_settings(tmp_path / name.replace(" ", "_").replace(",", ""))
         engine = TantivyEngine(settings.data_dir)
         ingestor = Ingestor(engine, settings, workers=1)
-        for batch in batches:
-            ingestor.ingest(batch)
+        reports = [ingestor.ingest(batch) for batch in batches]
+        # the summary counts one filing, and says when a later copy replaced the stored one
+        assert sum(r.ingested for r in reports) == 1, name
+        assert [r.replaced for r in reports] == ([0, 1] if name == "xml first, two batches" else [0] * len(batches)), name
         (filing,) = engine.search(FILINGS, ast.MatchAll(), [], 0, 10).documents
         assert filing["filedAt"] == "2025-03-04T16:30:00-05:00", name
         assert filing["classification"]["sic"] == "3711", name
@@ -258,3 +260,26 @@ def test_ingest_workers_do_not_inherit_a_file_lock_held_when_they_start(tantivy_
     report = Ingestor(tantivy_engine, settings, batch_size=2, workers=2).ingest(sources, progress=after_batch)
     assert report.ingested == 4
     assert seen == ["free"]
+
+
+def test_the_ingest_command_counts_a_replacement_apart_and_fails_when_it_finds_nothing(tmp_path):
+    xml = form4_xml()
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / f"{ORIGINAL}.xml").write_bytes(xml)       # no filing time, no SIC
+    (tmp_path / "txt").mkdir()
+    (tmp_path / "txt" / "x.txt").write_bytes(submission_txt(xml, ORIGINAL))
+    outputs = []
+    for folder in ("bare", "txt", "txt"):
+        command, env = _ingest_command(tmp_path / folder, tmp_path / "data")
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout.strip())
+    assert outputs == ["ingested 1, duplicates 0, rejected 0",
+                       "ingested 0, replaced 1 (a more complete copy of a stored filing), duplicates 0, rejected 0",
+                       "ingested 0, duplicates 1, rejected 0"]
+
+    (tmp_path / "nothing").mkdir()
+    command, env = _ingest_command(tmp_path / "nothing", tmp_path / "data")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "no files found under" in done.stderr

@@ -91,7 +91,7 @@ def test_a_parsed_copy_replaces_a_data_set_copy_but_never_the_other_way(dataset_
     assert [f.get("dataSet") for f in _stored(settings)] == ["2024q3"]
 
     report = ingestor.ingest([xml])
-    assert (report.ingested, report.duplicates) == (1, 0)
+    assert (report.ingested, report.replaced, report.duplicates) == (0, 1, 0)
     [stored] = _stored(settings)
     assert "dataSet" not in stored and stored["schemaVersion"]
     assert stored["filedAt"] == "2024-07-24T16:30:00-04:00" and stored["classification"]["sic"] == "1221"
