@@ -29,7 +29,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEC_USER_AGENT", None, "Required by EDGAR fair-access rules for any command that talks to EDGAR: \"Company Name admin@example.com\"."),
     Setting("EDGAR_MAX_RPS", "8", "Process-wide ceiling on EDGAR requests per second (SEC allows at most 10)."),
     Setting("INSIDER_SECTOR_OVERRIDES", None, "Optional CSV (key,sector,industry) keyed by ticker or CIK that overrides the SIC-derived classification."),
-    Setting("INSIDER_AUTH", "on", "`off` disables API-key checks (local demos only); `on` requires a key made with `insider keys create`."),
+    Setting("INSIDER_AUTH", "on", "`off` (or 0/false/no) disables API-key checks (local demos only); `on` (or 1/true/yes) requires a key made with `insider keys create`; any other value is refused."),
     Setting("INSIDER_MAX_FILE_BYTES", str(20 * 1024 * 1024), "Largest input file `insider ingest` accepts; larger ones are rejected."),
     Setting("INSIDER_RATE_LIMIT", "6000/minute", "Per-key HTTP rate limit, e.g. 6000/minute or 100/second (per client address when INSIDER_AUTH=off); 429 with Retry-After beyond it. Counted in memory by each server worker process, so N workers admit up to N times the limit."),
 )
@@ -79,14 +79,32 @@ class Settings:
         return self.sec_user_agent
 
 
+def _number(name: str, kind: type):
+    text = _env(name)
+    try:
+        return kind(text)
+    except ValueError:
+        raise ConfigurationError(f"{name}={text!r} is not {'an integer' if kind is int else 'a number'}") from None
+
+
+_ON, _OFF = ("on", "1", "true", "yes"), ("off", "0", "false", "no")
+
+
+def _switch(name: str) -> bool:
+    text = _env(name).strip().lower()
+    if text not in _ON + _OFF:
+        # a typo must not silently pick a side (for INSIDER_AUTH, either side would surprise someone)
+        raise ConfigurationError(f"{name}={_env(name)!r} is neither on ({'/'.join(_ON)}) nor off ({'/'.join(_OFF)})")
+    return text in _ON
+
+
 def load() -> Settings:
     now = _env("INSIDER_NOW")
     overrides = _env("INSIDER_SECTOR_OVERRIDES")
-    try:
-        rps = float(_env("EDGAR_MAX_RPS"))
-        max_bytes = int(_env("INSIDER_MAX_FILE_BYTES"))
-    except ValueError as exc:
-        raise ConfigurationError(f"bad numeric setting: {exc}") from exc
+    rps = _number("EDGAR_MAX_RPS", float)
+    max_bytes = _number("INSIDER_MAX_FILE_BYTES", int)
+    if max_bytes <= 0:
+        raise ConfigurationError(f"INSIDER_MAX_FILE_BYTES must be a positive number of bytes, not {max_bytes}")
     if not 0 < rps <= 10:
         raise ConfigurationError("EDGAR_MAX_RPS must be in (0, 10]: SEC allows at most 10 requests/s")
     return Settings(
@@ -98,7 +116,7 @@ def load() -> Settings:
         sec_user_agent=_env("SEC_USER_AGENT"),
         edgar_max_rps=rps,
         sector_overrides=Path(overrides) if overrides else None,
-        auth_enabled=_env("INSIDER_AUTH").lower() not in ("off", "0", "false", "no"),
+        auth_enabled=_switch("INSIDER_AUTH"),
         max_file_bytes=max_bytes,
         rate_limit=_env("INSIDER_RATE_LIMIT"),
     )

@@ -11,3 +11,29 @@ def test_every_setting_is_documented_in_the_readme_with_its_default():
     assert set(rows) == {s.name for s in SETTINGS}
     for s in SETTINGS:
         assert rows[s.name] == (f"`{s.default}`" if s.default else "(unset)"), s.name
+
+
+def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch):
+    import pytest
+
+    from insider import settings
+    from insider.errors import ConfigurationError
+
+    for name, value, words in [
+        ("INSIDER_MAX_FILE_BYTES", "abc", "INSIDER_MAX_FILE_BYTES='abc' is not an integer"),
+        ("INSIDER_MAX_FILE_BYTES", "0", "INSIDER_MAX_FILE_BYTES must be a positive"),
+        ("EDGAR_MAX_RPS", "fast", "EDGAR_MAX_RPS='fast' is not a number"),
+        ("INSIDER_AUTH", "maybe", "INSIDER_AUTH='maybe' is neither on"),
+    ]:
+        with monkeypatch.context() as m:
+            m.setenv(name, value)
+            with pytest.raises(ConfigurationError, match=words):
+                settings.load()
+
+
+def test_auth_is_switched_by_the_documented_words(monkeypatch):
+    from insider import settings
+
+    for value, enabled in [("on", True), ("TRUE", True), ("1", True), ("off", False), ("No", False), (" 0 ", False)]:
+        monkeypatch.setenv("INSIDER_AUTH", value)
+        assert settings.load().auth_enabled is enabled, value

@@ -25,8 +25,9 @@ class QueryArgsSchema(Schema):
         if multi is not None and hasattr(multi, "getlist"):
             repeated = sorted(k for k in multi if k not in AUTH_PARAMETERS and len(multi.getlist(k)) > 1)
             if repeated:
-                raise ValidationError({k: ["given more than once; several transaction codes are written "
-                                           "transaction_code=P,S"] for k in repeated})
+                raise ValidationError({k: ["given more than once" + (
+                    "; several transaction codes are written transaction_code=P,S" if k == "transaction_code" else "")]
+                    for k in repeated})
         return {k: data[k] for k in data if k not in AUTH_PARAMETERS}
 
 
@@ -42,6 +43,16 @@ class TransactionCodes(fields.Field):
             raise ValidationError(f"unknown transaction code(s) {unknown or value!r}; "
                                   f"use {', '.join(TRANSACTION_CODES)}")
         return codes
+
+
+class Side(fields.String):
+    """`A` (acquired) or `D` (disposed); case-insensitive, like the transaction codes."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        side = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if side not in SIDES:
+            raise ValidationError(f"must be one of: {', '.join(SIDES)}")
+        return side
 
 
 def _days(maximum: int, description: str, **kwargs):
@@ -78,7 +89,7 @@ class SummaryQueryArgsSchema(_TickerFilters):
 
 class TapeQueryArgsSchema(_TickerFilters):
     transaction_code = TransactionCodes(metadata={"description": "Only these codes, e.g. P or P,S."})
-    acquired_disposed_code = fields.String(validate=validate.OneOf(SIDES), metadata={"description": "A or D."})
+    acquired_disposed_code = Side(metadata={"description": "A or D (any case)."})
     limit = fields.Integer(load_default=tape.DEFAULT_LIMIT, validate=validate.Range(1, tape.MAX_LIMIT))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
 
@@ -100,7 +111,7 @@ class _WindowedMarketFilters(_MarketFilters):
     filed_at_days = _days(3650, FILED_AT, load_default=by_sector.DEFAULT_FILED_AT_DAYS)
     transaction_days = _days(365, TRANSACTION)
     transaction_code = TransactionCodes(metadata={"description": "Only these codes, e.g. P or P,S."})
-    acquired_disposed_code = fields.String(validate=validate.OneOf(SIDES), metadata={"description": "A or D."})
+    acquired_disposed_code = Side(metadata={"description": "A or D (any case)."})
 
 
 class SectorQueryArgsSchema(_WindowedMarketFilters):

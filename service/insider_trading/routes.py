@@ -1,13 +1,23 @@
 import orjson
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from insider.errors import BadRequest
 from search.filings import SearchParams, search_filings
 from service.engine import current_engine
 from service.insider_trading.schemas import SearchRequestSchema, SearchResponseSchema
 
 blp = Blueprint("insider-trading", __name__, description="sec-api compatible Lucene search over Form 3/4/5 filings")
+
+
+@blp.before_request
+def _json_body():
+    # Without a JSON content type the body is not read at all, and the answer would be a puzzling
+    # "query: missing" for `curl -d '{"query": ...}'` (which sends a form content type).
+    if request.method == "POST" and request.content_length and not request.is_json:
+        raise BadRequest("the request body must be JSON, sent with `Content-Type: application/json`",
+                         content_type=request.content_type)
 
 
 @blp.route("/insider-trading")

@@ -173,3 +173,16 @@ def test_every_endpoint_needs_a_valid_key(client, url):
 def test_the_key_may_travel_as_a_query_parameter_without_counting_as_a_filter(client, parameter):
     response = client.get(f"{SECTORS}?{parameter}={client.key}", headers={"Authorization": ""})
     ok(response)
+
+
+def test_a_repeated_parameter_is_named_without_a_hint_meant_for_another(client):
+    body = bad(client.get(f"{SUMMARY}/ACME?filed_at_days=30&filed_at_days=40"), "filed_at_days", "given more than once")
+    assert "transaction_code" not in json.dumps(body["error"])
+    bad(client.get(f"{SECTORS}?transaction_code=P&transaction_code=S"), "transaction_code=P,S")
+
+
+def test_the_side_filter_takes_any_case_as_the_transaction_codes_do(client):
+    lower, upper = (client.get(f"{SECTORS}?acquired_disposed_code={side}&filed_at_days=3650") for side in ("d", "D"))
+    assert lower.status_code == upper.status_code == 200
+    assert lower.get_json()["data"] == upper.get_json()["data"]
+    assert upper.get_json()["data"], "the fixture has sales in the window"

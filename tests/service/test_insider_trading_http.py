@@ -199,3 +199,11 @@ def test_openapi_documents_errors_as_they_are_sent(client):
 
 def test_unknown_routes_use_the_same_error_shape(client):
     assert_error(client.get("/nope"), 404, "not_found")
+
+
+def test_a_json_body_sent_without_its_content_type_is_told_so(client):
+    # `curl -d '{"query": ...}'` sends a form content type: the body is not read as JSON
+    response = client.post("/insider-trading", data='{"query": "issuer.tradingSymbol:ACME"}',
+                           content_type="application/x-www-form-urlencoded")
+    assert_error(response, 400, "bad_request", "must be JSON", "Content-Type: application/json")
+    assert post(client, {"query": "issuer.tradingSymbol:ACME"}).status_code == 200
