@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from http import HTTPStatus
 
-from flask import Flask, g, request
+from flask import Flask, g, request, send_from_directory
 from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
 
 from insider import settings as settings_module
 from insider.errors import Unauthorized
@@ -13,7 +15,8 @@ from insider.settings import Settings
 from service import errors, ratelimit
 from service.keys import KeyStore
 
-PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "health", "static"}
+PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "health", "static", "index", "docs_assets"}
+DOCS_ASSETS = "/docs/assets/"
 
 
 def _presented_key() -> str | None:
@@ -44,7 +47,7 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=DOCS_ASSETS,
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {
                 "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization"},
@@ -107,7 +110,34 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
 
     api.register_blueprint(insider_trading)
     api.register_blueprint(analytics)
+    _document_errors(api)
+
+    @app.get("/")
+    def index():
+        return {"service": app.config["API_TITLE"], "docs": "/docs", "openapi": "/openapi.json", "health": "/health"}
+
+    # The API docs page's script and styles, served from the pinned swagger-ui-bundle package: a
+    # self-hosted machine without internet access still shows the page.
+    @app.get(f"{DOCS_ASSETS}<path:name>")
+    def docs_assets(name: str):
+        return send_from_directory(swagger_ui_path, name, max_age=86400)
+
     return app
+
+
+# Errors every API operation can answer (beside 400 and the default), in the one error shape.
+_COMMON_ERRORS = ("UNAUTHORIZED", "TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE")
+
+
+def _document_errors(api: Api) -> None:
+    for path, operations in api.spec._paths.items():
+        for method, operation in operations.items():
+            if method not in ("get", "post"):  # e.g. the path's shared "parameters"
+                continue
+            names = _COMMON_ERRORS + (("NOT_FOUND",) if "{ticker}" in path else ()) + \
+                (("REQUEST_ENTITY_TOO_LARGE",) if method == "post" else ())
+            for name in names:
+                operation["responses"].setdefault(str(HTTPStatus[name].value), api.spec.components.get_ref("response", name))
 
 
 def health():

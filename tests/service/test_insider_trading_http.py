@@ -1,6 +1,8 @@
 """POST /insider-trading over HTTP: the sec-api contract, every 400, auth, 503, one error shape."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from indexer.pipeline import Ingestor, Source
@@ -207,3 +209,30 @@ def test_a_json_body_sent_without_its_content_type_is_told_so(client):
                            content_type="application/x-www-form-urlencoded")
     assert_error(response, 400, "bad_request", "must be JSON", "Content-Type: application/json")
     assert post(client, {"query": "issuer.tradingSymbol:ACME"}).status_code == 200
+
+
+def test_the_docs_page_works_offline_from_assets_the_service_serves_itself(client):
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    page = client.get("/docs").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(a.startswith("/docs/assets/") for a in assets), assets  # no CDN
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.data) > 1000, asset
+    assert client.get("/docs/assets/../../insider/settings.py").status_code == 404
+
+
+def test_openapi_lists_every_error_an_operation_can_answer(client):
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    paths = client.get("/openapi.json").get_json()["paths"]
+    assert set(paths["/insider-trading"]["post"]["responses"]) >= {"200", "400", "401", "413", "429", "503"}
+    ticker = paths["/insider-module/api/insiders/summary/by-ticker/{ticker}"]["get"]["responses"]
+    assert set(ticker) >= {"200", "400", "401", "404", "429", "503"}
+    sectors = paths["/insider-module/api/insiders/aggregation/by-sector"]["get"]["responses"]
+    assert "401" in sectors and "404" not in sectors
+
+
+def test_the_root_points_to_the_docs_without_a_key(client):
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    body = client.get("/").get_json()
+    assert body["docs"] == "/docs" and body["openapi"] == "/openapi.json"
