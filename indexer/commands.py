@@ -11,7 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from indexer.pipeline import Source, open_engine, open_ingestor, rebuild
 from insider import settings as settings_module
-from insider.errors import RejectedInput
+from insider.errors import EngineUnavailable, RejectedInput
+from mappings.filings import FILINGS
+from search.query import ast
 
 INPUT_SUFFIXES = (".xml", ".txt", ".nc", ".gz")
 
@@ -83,7 +85,11 @@ def run_search(args) -> int:
 def run_reindex(args) -> int:
     settings = settings_module.load()
     engine = open_engine(settings)
-    engine.ensure_ready()
+    try:  # an index to rebuild from: without one there is nothing to do, and nothing is created
+        engine.search(FILINGS, ast.MatchAll(), [], 0, 0)
+    except EngineUnavailable as exc:
+        print(f"nothing to reindex: {exc.message}", file=sys.stderr)
+        return 1
     count = rebuild(engine, settings)
     print(f"reindexed {count} filings into new indexes; the old ones are gone")
     return 0

@@ -283,3 +283,13 @@ def test_the_ingest_command_counts_a_replacement_apart_and_fails_when_it_finds_n
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "no files found under" in done.stderr
+
+
+def test_reindex_without_an_index_says_so_and_creates_nothing(tmp_path):
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "INSIDER_DATA_DIR": str(data_dir), "OPENSEARCH_URL": "", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "insider.cli", "reindex"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert "nothing to reindex" in done.stderr and "insider ingest" in done.stderr
+    assert not (data_dir / "index").exists()
