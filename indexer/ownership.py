@@ -12,6 +12,7 @@ Rules (docs/filings.md has the user-facing version):
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 
@@ -20,11 +21,34 @@ from lxml import etree
 from insider.errors import RejectedInput
 from indexer.submission import OWNERSHIP_TYPES
 
+# `collect_ids` stays at its default: set to False, lxml asks libxml2 to skip ID collection through
+# a flag that also makes libxml2 load an external DTD subset whatever `load_dtd` says (seen with
+# libxml2 2.14: a UTF-16 document naming a FIFO as its DTD hung the ingest).
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-    huge_tree=False, remove_comments=True, remove_pis=True, remove_blank_text=True, collect_ids=False,
+    huge_tree=False, remove_comments=True, remove_pis=True, remove_blank_text=True,
 )
 _FORBIDDEN = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+_FORBIDDEN_TEXT = re.compile(r"<!(DOCTYPE|ENTITY)", re.I)
+# Encodings the byte check above cannot read, told by their byte order mark or by how `<` looks
+# (UTF-32 first: its little-endian mark begins with UTF-16's).
+_WIDE = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+)
+_REFUSED = "XML declares a DTD or entities; refused (XXE / entity-expansion protection)"
+
+
+def _declares_dtd(xml: bytes) -> bool:
+    """A DTD or entity declaration, looked for BEFORE libxml2 reads anything: in the bytes of an
+    ASCII-compatible document, in the decoded text of a UTF-16 or UTF-32 one."""
+    if _FORBIDDEN.search(xml):
+        return True
+    for start, codec in _WIDE:
+        if xml.startswith(start):
+            return bool(_FORBIDDEN_TEXT.search(xml.decode(codec, "replace")))
+    return False
 _NUMBER_NOISE = re.compile(r"[,$\s]|\(\w{1,3}\)$|\[\w{1,3}\]$|\*+$")
 
 
@@ -253,8 +277,11 @@ def _strip_namespaces(root) -> None:
 
 
 def parse_xml(xml: bytes):
-    if _FORBIDDEN.search(xml):
-        raise RejectedInput("XML declares a DTD or entities; refused (XXE / entity-expansion protection)")
+    if _declares_dtd(xml):
+        raise RejectedInput(_REFUSED)
+    if not xml.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and not xml.startswith(tuple(w for w, _ in _WIDE)):
+        # EBCDIC and the like: neither check above could read it, so libxml2 does not get to
+        raise RejectedInput("not XML in a supported encoding (UTF-8, UTF-16, UTF-32 or an ASCII-compatible one)")
     try:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -265,7 +292,7 @@ def parse_xml(xml: bytes):
     # document type declaration catches those (nothing was resolved or fetched either way).
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise RejectedInput("XML declares a DTD or entities; refused (XXE / entity-expansion protection)")
+        raise RejectedInput(_REFUSED)
     if root.tag.startswith("{"):
         _strip_namespaces(root)
     if root.tag != "ownershipDocument":

@@ -12,6 +12,7 @@ from indexer.pipeline import Ingestor, Source, prepare
 from tests.builders import form4_xml
 
 LIMIT = 1_000_000
+REFUSED = "XML declares a DTD or entities; refused (XXE / entity-expansion protection)"
 
 
 def rejected_reason(name: str, data: bytes) -> str:
@@ -132,3 +133,36 @@ def test_bad_files_do_not_stop_the_rest_of_the_batch(tantivy_engine, settings):
     assert [name for name, _ in report.rejected] == ["broken.xml", "feed.xml"]
     assert tantivy_engine.known_accessions(["0000999001-25-000001", "0000999001-25-000002"]) == {
         "0000999001-25-000001", "0000999001-25-000002"}
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_a_wide_encoding_dtd_is_refused_before_anything_is_read(tmp_path, codec):
+    # libxml2 must never get to open what a DTD names: a FIFO would hang the ingest, and a
+    # different message for an existing file would tell an attacker which files exist.
+    import concurrent.futures
+    import os
+
+    from tests.builders import submission_txt
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    declared = f'<?xml version="1.0" encoding="{codec.upper()}"?>'
+    bare, wrapped = [], []
+    for target in (fifo, "/etc/hostname", tmp_path / "missing.dtd"):
+        for decl in (f'<!DOCTYPE ownershipDocument SYSTEM "{target}">',
+                     f'<!DOCTYPE ownershipDocument [<!ENTITY % p SYSTEM "file://{target}"> %p;]>'):
+            xml = form4_xml().decode().replace('<?xml version="1.0"?>', declared + decl).encode(codec)
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                bare.append(pool.submit(rejected_reason, "dtd.xml", xml).result(timeout=10))
+                wrapped.append(pool.submit(rejected_reason, "dtd.txt",
+                                           submission_txt(xml, "0000999001-25-000004")).result(timeout=10))
+    # a bare file without a byte order mark is not even taken for XML; either way, one message
+    assert len(set(bare)) == 1 and set(bare) <= {REFUSED, "not an ownership document: neither XML nor an EDGAR submission"}
+    assert set(wrapped) == {REFUSED}
+
+
+def test_xml_in_an_encoding_the_checks_cannot_read_is_refused():
+    ebcdic = '<?xml version="1.0" encoding="EBCDIC-US"?><!DOCTYPE x SYSTEM "/etc/hostname"><ownershipDocument/>'
+    reason = rejected_reason("0000999001-25-000003.txt", b"<SEC-DOCUMENT>\n<DOCUMENT>\n<TYPE>4\n<XML>\n"
+                             + ebcdic.encode("cp500") + b"\n</XML>\n</DOCUMENT>\n")
+    assert "supported encoding" in reason
