@@ -44,6 +44,8 @@ class SearchParams:
             raise BadRequest("`query` is required and must not be empty")
         if not isinstance(query, str):
             raise BadRequest("`query` must be a string (Lucene syntax)")
+        if any("\ud800" <= c <= "\udfff" for c in query):  # a lone surrogate, e.g. from a "\ud800" JSON escape
+            raise BadRequest("`query` contains an unpaired surrogate code point, which is not text")
         if len(query) > MAX_QUERY_LENGTH:
             raise BadRequest(f"`query` is {len(query)} characters long; the limit is {MAX_QUERY_LENGTH}")
         offset_ = _integer("from", offset, 0)

@@ -6,6 +6,7 @@ with the status its exception declares. Unexpected exceptions are logged with th
 answered 500 without a stack trace."""
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timezone
 
@@ -30,7 +31,11 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
         "request_id": getattr(g, "request_id", None),
         "timestamp": timestamp(),
     }
-    return Response(orjson.dumps(body), status=status, mimetype="application/json", headers=headers)
+    try:
+        payload = orjson.dumps(body)
+    except TypeError:  # text orjson refuses (a lone surrogate echoed from the request): escaped instead
+        payload = json.dumps(body, ensure_ascii=True, default=str)
+    return Response(payload, status=status, mimetype="application/json", headers=headers)
 
 
 def _insider(exc: InsiderError):

@@ -362,7 +362,15 @@ class _Translator:
                 code = raw[i + 2: i + 6]
                 if not re.fullmatch(r"[0-9a-fA-F]{4}", code):
                     raise self.syntax(pos + i, "'\\u' must be followed by 4 hexadecimal digits")
-                out.append((chr(int(code, 16)), True, pos + i))
+                unit = int(code, 16)
+                low = raw[i + 8: i + 12] if 0xD800 <= unit < 0xDC00 and raw[i + 6: i + 8] == "\\u" else ""
+                if re.fullmatch(r"[dD][c-fC-F][0-9a-fA-F]{2}", low):  # a character past U+FFFF, as UTF-16 writes it
+                    out.append((chr(0x10000 + ((unit - 0xD800) << 10) + (int(low, 16) - 0xDC00)), True, pos + i))
+                    i += 12
+                    continue
+                if 0xD800 <= unit < 0xE000:
+                    raise self.syntax(pos + i, f"'\\u{code}' is half of a surrogate pair: write the pair, or the character itself")
+                out.append((chr(unit), True, pos + i))
                 i += 6
             else:
                 out.append((raw[i + 1], True, pos + i))

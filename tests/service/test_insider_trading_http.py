@@ -236,3 +236,19 @@ def test_the_root_points_to_the_docs_without_a_key(client):
     del client.environ_base["HTTP_AUTHORIZATION"]
     body = client.get("/").get_json()
     assert body["docs"] == "/docs" and body["openapi"] == "/openapi.json"
+
+
+def test_surrogates_are_a_400_or_the_character_they_spell_never_a_500(client):
+    # a lone surrogate from a JSON escape is not text
+    response = client.post("/insider-trading", data='{"query": "\\ud800"}', content_type="application/json")
+    assert_error(response, 400, "bad_request", "surrogate")
+    # Lucene's \uXXXX escapes: half a pair is a syntax error with its position ...
+    for query in ("\\uD800", "_exists_:\\uD83D", "issuer.name:a\\uDE00"):
+        body = assert_error(post(client, {"query": query}), 400, "query_syntax_error", "surrogate")
+        assert "position" in body["error"]
+    # ... and a whole pair is the character it encodes
+    assert post(client, {"query": "issuer.name:\\uD83D\\uDE00"}).get_json()["total"]["value"] == 0
+    # an error message that echoes such text still leaves as JSON
+    response = client.post("/insider-trading", content_type="application/json",
+                           data='{"query": "*", "sort": [{"\\udc80x": {"order": "asc"}}]}')
+    assert response.status_code == 400 and response.get_json()["status"] == "error"
