@@ -53,6 +53,12 @@ class RateLimited(InsiderError):
         self.headers = headers or {}
 
 
+class LengthRequired(InsiderError):
+    """A request body without a Content-Length (chunked): its size limit could not be kept whole."""
+    status = 411
+    code = "length_required"
+
+
 class NotFound(InsiderError):
     status = 404
     code = "not_found"

@@ -135,7 +135,7 @@ def _document_errors(api: Api) -> None:
             if method not in ("get", "post"):  # e.g. the path's shared "parameters"
                 continue
             names = _COMMON_ERRORS + (("NOT_FOUND",) if "{ticker}" in path else ()) + \
-                (("REQUEST_ENTITY_TOO_LARGE",) if method == "post" else ())
+                (("REQUEST_ENTITY_TOO_LARGE", "LENGTH_REQUIRED") if method == "post" else ())
             for name in names:
                 operation["responses"].setdefault(str(HTTPStatus[name].value), api.spec.components.get_ref("response", name))
 

@@ -252,3 +252,20 @@ def test_surrogates_are_a_400_or_the_character_they_spell_never_a_500(client):
     response = client.post("/insider-trading", content_type="application/json",
                            data='{"query": "*", "sort": [{"\\udc80x": {"order": "asc"}}]}')
     assert response.status_code == 400 and response.get_json()["status"] == "error"
+
+
+def test_a_number_python_refuses_to_read_is_a_400_not_a_500(client):
+    response = client.post("/insider-trading", content_type="application/json",
+                           data='{"query": "*", "size": ' + "9" * 5000 + "}")
+    assert_error(response, 400, "bad_request", "not usable JSON")
+
+
+def test_a_chunked_body_is_refused_rather_than_cut_at_the_size_limit(client):
+    import io
+
+    body = b'{"query": "issuer.tradingSymbol:ACME", "size": 1}' + b" " * 200_000 + b"GARBAGE"
+    response = client.post("/insider-trading", input_stream=io.BytesIO(body), content_type="application/json",
+                           headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    assert_error(response, 411, "length_required", "Content-Length")
+    # the same bytes with a Content-Length: refused for their size
+    assert client.post("/insider-trading", data=body, content_type="application/json").status_code == 413
