@@ -9,18 +9,26 @@ string (`%(q)s`, `{query_string}e`, `{raw_uri}e`) and the Authorization header (
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_plus
 
 from gunicorn.glogging import Logger
 
 MASK = "[redacted]"
-# The parameters service/app.py reads a key from (any spelling of their case: a key sent under a
-# misspelt name is still a secret that should stay out of the logs).
-_KEY_PARAMS = re.compile(r"(?i)((?:^|[?&;])(?:token|api_token)=)[^&;#\s]*")
+# The parameters service/app.py reads a key from, compared as the application sees their names:
+# percent-decoded (`%74oken` is `token` to Werkzeug) and in any case (a key sent under a misspelt
+# name is still a secret that should stay out of the logs).
+_KEY_NAMES = {"token", "api_token"}
+_PARAMETER = re.compile(r"(^|[?&;])([^=&;#\s?]*)=([^&;#\s]*)")
 
 
 def redact_query(text: str) -> str:
     """`text` (a query string, a URI or a request line) with the key parameters' values masked."""
-    return _KEY_PARAMS.sub(lambda m: m.group(1) + MASK, text)
+    def mask(m: re.Match) -> str:
+        if unquote_plus(m.group(2)).strip().lower() in _KEY_NAMES:
+            return f"{m.group(1)}{m.group(2)}={MASK}"
+        return m.group(0)
+
+    return _PARAMETER.sub(mask, text)
 
 
 class RedactingLogger(Logger):

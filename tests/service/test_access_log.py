@@ -21,6 +21,9 @@ def test_key_parameters_are_masked_wherever_they_stand():
         f"GET /x?filed_at_days=30&token={MASK}&limit=5 HTTP/1.1"
     assert redact_query("/x?api_Token=abc") == f"/x?api_Token={MASK}"
     assert redact_query("/x?TOKEN=abc;API_TOKEN=def") == f"/x?TOKEN={MASK};API_TOKEN={MASK}"
+    # names the application decodes are decoded here too
+    assert redact_query("/x?%74oken=abc&api%5FToken=def&to%6Ben=ghi") == \
+        f"/x?%74oken={MASK}&api%5FToken={MASK}&to%6Ben={MASK}"
     # other parameters that merely end in "token" are left alone
     assert redact_query("/x?next_token=abc") == "/x?next_token=abc"
 
