@@ -1,6 +1,8 @@
 """`insider ingest`, `insider search`, `insider reindex`."""
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -29,15 +31,27 @@ def _files(paths: list[str]) -> list[Path]:
     return found
 
 
+def _read(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most `limit`. Opened without blocking and checked once open:
+    a FIFO named on the command line would otherwise wait for a writer forever, and /dev/zero
+    (size 0 to stat) would be read until memory ran out; a file that grows after a size check is
+    still cut off at the limit."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RejectedInput("not a regular file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise RejectedInput(f"file is over the {limit}-byte limit (INSIDER_MAX_FILE_BYTES)")
+    return data
+
+
 def _sources(files: list[Path], limit: int, rejected: list) -> Iterator[Source]:
     for path in files:
         try:
-            size = path.stat().st_size
-            if size > limit:
-                raise RejectedInput(f"file is {size} bytes, over the {limit}-byte limit (INSIDER_MAX_FILE_BYTES)")
-            yield Source(str(path), path.read_bytes())
+            yield Source(str(path), _read(path, limit))
         except (OSError, RejectedInput) as exc:
-            rejected.append((str(path), getattr(exc, "message", None) or str(exc)))
+            rejected.append((str(path), getattr(exc, "message", None) or exc.strerror or str(exc)))
 
 
 def run_ingest(args) -> int:

@@ -293,3 +293,22 @@ def test_reindex_without_an_index_says_so_and_creates_nothing(tmp_path):
     assert done.returncode == 1
     assert "nothing to reindex" in done.stderr and "insider ingest" in done.stderr
     assert not (data_dir / "index").exists()
+
+
+def test_ingest_refuses_special_files_named_on_the_command_line_and_ingests_the_rest(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.xml")                       # would wait for a writer forever
+    good = folder / f"{ORIGINAL}.xml"
+    good.write_bytes(form4_xml())
+    big = folder / "big.xml"
+    big.write_bytes(form4_xml() + b" " * 2_000)
+    command, env = _ingest_command(folder, tmp_path / "data")
+    command = command[:4] + [str(folder / "pipe.xml"), "/dev/zero", str(big), str(good)] + command[5:]
+    env["INSIDER_MAX_FILE_BYTES"] = "2000"
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"rejected {folder / 'pipe.xml'}: not a regular file" in done.stderr
+    assert "rejected /dev/zero: not a regular file" in done.stderr
+    assert f"rejected {big}: file is over the 2000-byte limit" in done.stderr
+    assert done.stdout.strip() == "ingested 1, duplicates 0, rejected 3"
