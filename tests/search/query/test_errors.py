@@ -163,3 +163,18 @@ def test_nesting_is_limited():
 
 def test_a_thousand_nested_parentheses_is_a_400_not_a_crash():
     assert type(error("(" * 999 + "a" + ")" * 999)) is InvalidQuery
+
+
+def test_queries_that_walk_the_term_dictionary_too_often_are_refused():
+    # ~170 bare infix wildcards: 1,020 dictionary walks, seconds of a server worker per request
+    many = " ".join(f"*{chr(97 + i % 26)}*" for i in range(170))
+    e = error(many)
+    assert "wildcard, regular-expression or fuzzy" in e.message and e.details["clauses"] == 1020
+    # the limit counts bare words once per default field, fielded clauses once
+    assert "limit is 16" in error("smi* jon* bro*").message
+    parse("smi* jon*", FILINGS)
+    fielded = " OR ".join(f"reportingOwner.name:{c}*" for c in "abcdefghijklmnop")
+    parse(fielded, FILINGS)
+    assert "17 wildcard" in error(fielded + " OR reportingOwner.name:/q.*/").message
+    # exact terms, phrases and ranges do not count
+    parse(" OR ".join(f"issuer.tradingSymbol:T{i:04d}" for i in range(100)), FILINGS)
