@@ -26,6 +26,16 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # SEC's own throttle blocks an offending client for about ten minutes; a Retry-After longer
 # than that is more likely a misconfigured proxy than advice worth stalling a backfill for.
 MAX_RETRY_AFTER = 600.0
+# What one answer may cost, whatever the server does: its decoded body (a gzip bomb inflates as it
+# is read, and is counted so), its whole duration (a server dripping a byte at a time never trips a
+# read timeout), and where it may send us (redirects stay on EDGAR's own origin).
+MAX_BODY_BYTES = 256 * 1024 * 1024   # EDGAR's largest file read here, a quarter's master.idx, is ~50 MB
+REQUEST_DEADLINE = 300.0
+MAX_REDIRECTS = 5
+
+
+class _TooSlow(Exception):
+    """An answer still arriving at the request's deadline: retried like a timeout."""
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -62,6 +72,8 @@ class EdgarClient:
         timeout: float = 30.0,
         backoff: float = 1.0,
         max_backoff: float = 60.0,
+        max_body: int = MAX_BODY_BYTES,
+        deadline: float = REQUEST_DEADLINE,
     ):
         agent = settings.require_user_agent()
         self.base_url = settings.edgar_base_url
@@ -70,11 +82,14 @@ class EdgarClient:
         self._attempts = attempts
         self._backoff = backoff
         self._max_backoff = max_backoff
+        self._max_body = max_body
+        self._deadline = deadline
+        self._origin = httpx.URL(self.base_url)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"User-Agent": agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
+            follow_redirects=False,  # followed by `_fetch`, on EDGAR's origin only
             event_hooks={"request": [lambda request: self.limiter.acquire()]},
         )
 
@@ -97,17 +112,17 @@ class EdgarClient:
         failure = ""
         for attempt in range(self._attempts):
             try:
-                response = self._http.get(url)
-            except (httpx.TransportError, httpx.DecodingError) as exc:
+                response, body = self._fetch(url)
+            except (httpx.TransportError, httpx.DecodingError, _TooSlow) as exc:
                 # Timeouts, refused or reset connections, and bodies cut short of their
                 # Content-Length (RemoteProtocolError) all land here.
                 failure = f"{type(exc).__name__}: {exc}"
                 delay = self._delay(attempt)
-            except httpx.HTTPError as exc:  # a redirect loop, say: retrying would not help
+            except httpx.HTTPError as exc:  # retrying would not help
                 raise EdgarError(f"GET {url}: {type(exc).__name__}: {exc}") from exc
             else:
                 if response.status_code == 200:
-                    return response.content
+                    return body
                 if response.status_code == 404 and missing_ok:
                     return None
                 if response.status_code == 403:
@@ -126,6 +141,32 @@ class EdgarClient:
                 elif self._stop.wait(delay):
                     raise Stopped(f"GET {url}: stopped while waiting to retry ({failure})")
         raise EdgarError(f"GET {url}: gave up after {self._attempts} attempts, last: {failure}")
+
+    def _fetch(self, url: str) -> tuple[httpx.Response, bytes | None]:
+        """One GET, redirects followed on EDGAR's origin only: the final response, and its body
+        when it is a 200 (read within the size limit and the deadline)."""
+        started = time.monotonic()
+        for _ in range(MAX_REDIRECTS + 1):
+            with self._http.stream("GET", url) as response:
+                location = response.headers.get("Location") if response.is_redirect else None
+                if location is not None:
+                    target = httpx.URL(url).join(location)
+                    if (target.scheme, target.host, target.port) != (self._origin.scheme, self._origin.host, self._origin.port):
+                        raise EdgarError(f"GET {url}: redirected off EDGAR, to {target}; not followed")
+                    url = str(target)
+                    continue
+                if response.status_code != 200:
+                    return response, None
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self._max_body:
+                        raise EdgarError(f"GET {url}: the body passed {self._max_body:,} bytes; refused")
+                    if time.monotonic() - started > self._deadline:
+                        raise _TooSlow(f"still arriving after {self._deadline:.0f}s ({size:,} bytes)")
+                    chunks.append(chunk)
+                return response, b"".join(chunks)
+        raise EdgarError(f"GET {url}: more than {MAX_REDIRECTS} redirects")
 
     def get_many(self, paths: list[str], *, missing_ok: bool = False) -> list[bytes | None]:
         """`get` for each path, in order. One request at a time would reach the rate limit

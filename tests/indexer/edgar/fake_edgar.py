@@ -106,11 +106,14 @@ class Hit:
 @dataclass
 class Fault:
     """What to do instead of a normal answer: `status` (with headers), `slow` (seconds of
-    silence, then the normal answer), `truncate` (half the body under a full Content-Length)."""
+    silence, then the normal answer), `truncate` (half the body under a full Content-Length),
+    `endless` (a 200 whose chunked body never ends), `bomb` (`size` zero bytes, gzip-encoded:
+    a small download that inflates), `drip` (a 200 whose body comes a byte every `seconds`)."""
     kind: str
     status: int = 200
     headers: dict = field(default_factory=dict)
     seconds: float = 0.0
+    size: int = 0
 
 
 class FakeEdgar:
@@ -276,6 +279,8 @@ def _handler(edgar: FakeEdgar):
                 return self._send(fault.status, b"busy", "text/plain", fault.headers)
             if fault and fault.kind == "slow":
                 time.sleep(fault.seconds)
+            if fault and fault.kind in ("endless", "bomb", "drip"):
+                return getattr(self, f"_{fault.kind}")(fault)
             status, body, kind = edgar.respond(target.path, parse_qs(target.query))
             if fault and fault.kind == "truncate":
                 return self._truncate(body, kind)
@@ -304,6 +309,40 @@ def _handler(edgar: FakeEdgar):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+
+        def _endless(self, fault):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                while True:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:  # the client hung up
+                self.close_connection = True
+
+        def _bomb(self, fault):
+            body = gzip.compress(b"\0" * fault.size, compresslevel=9)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Encoding", "gzip")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _drip(self, fault):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(100000):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(fault.seconds)
+            except OSError:
+                self.close_connection = True
 
         def log_message(self, *args):
             pass

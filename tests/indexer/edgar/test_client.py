@@ -151,3 +151,54 @@ def test_stopping_ends_a_wait_before_a_retry_at_once(edgar, settings, path):
     with client_for(settings, stop=stop) as client, pytest.raises(EdgarError, match="stopped"):
         client.get(path)
     assert time.monotonic() - started < 5
+
+
+def test_a_body_that_never_ends_is_refused_at_the_size_limit(edgar, settings, path):
+    edgar.inject(f"/{path}", Fault("endless"))
+    start = time.monotonic()
+    with client_for(settings, max_body=1_000_000) as client, pytest.raises(EdgarError, match="passed 1,000,000 bytes"):
+        client.get(path)
+    assert time.monotonic() - start < 10
+
+
+def test_a_gzip_bomb_is_refused_by_what_it_inflates_to(edgar, settings, path):
+    edgar.inject(f"/{path}", Fault("bomb", size=50_000_000))  # ~50 KB on the wire
+    with client_for(settings, max_body=1_000_000) as client, pytest.raises(EdgarError, match="passed 1,000,000 bytes"):
+        client.get(path)
+
+
+def test_an_answer_dripping_in_is_cut_at_the_deadline_and_asked_again(edgar, settings, filing, path):
+    edgar.inject(f"/{path}", Fault("drip", seconds=0.05))
+    start = time.monotonic()
+    with client_for(settings, deadline=1.0) as client:
+        assert client.get(path) == filing.path.read_bytes()  # the second answer is a normal one
+    assert 1.0 <= time.monotonic() - start < 8
+
+
+def test_redirects_are_followed_on_edgar_only(edgar, settings, filing, path):
+    import http.server
+
+    leaks = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            leaks.append((self.path, self.headers.get("User-Agent")))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"not EDGAR")
+
+        def log_message(self, *args):
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        edgar.inject(f"/{path}", Fault("status", 302, {"Location": f"http://127.0.0.1:{other.server_address[1]}/leak"}))
+        with client_for(settings) as client, pytest.raises(EdgarError, match="redirected off EDGAR"):
+            client.get(path)
+        assert leaks == []  # neither the request nor the declared User-Agent went there
+        edgar.inject(f"/{path}", Fault("status", 301, {"Location": f"/{path}"}))
+        with client_for(settings) as client:
+            assert client.get(path) == filing.path.read_bytes()
+    finally:
+        other.shutdown()
