@@ -11,10 +11,16 @@ export INSIDER_DATA_DIR ?= ./data
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	@# the compiled fast path of the parser (native/, Rust): optional, the pure-Python parser is the reference
+	@if command -v cargo >/dev/null 2>&1; then \
+		$(BIN)/pip install -q ./native || echo "native/ did not build: the pure-Python parser will be used"; \
+	else \
+		echo "cargo not found: the pure-Python parser will be used (install Rust for the compiled fast path)"; \
+	fi
 	touch $@
 
 # Fresh machine -> data -> service on http://127.0.0.1:$(PORT) with the embedded engine.

@@ -65,7 +65,13 @@ def classify(filing: dict, sic: str | None, overrides: dict) -> dict:
 def prepare(name: str, data: bytes, max_bytes: int, overrides: dict, encoder=None):
     """bytes -> ("ok", filing, rows, encoded) or ("rejected", name, reason). Pure; runs in
     workers. `encoded` holds the documents in the engine's write form when it has an encoder."""
+    from indexer import native  # the compiled fast path: identical results, or None -> Python
+
+    fast = native.prepare(name, data, max_bytes, overrides)
     try:
+        if fast is not None:
+            filing, rows = fast
+            return "ok", filing, rows, encode_all(encoder, filing, rows)
         envelope = unwrap(data, name, max_bytes)
         root = parse_xml(envelope.xml)
         accession = envelope.accession_no or pseudo_accession(envelope.xml)
