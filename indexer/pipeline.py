@@ -107,6 +107,9 @@ _WORKER: dict = {}
 # them, so a lock held by one of its threads at that moment (the meta lock, while a commit cleans
 # up) would stay held by the worker for the pool's life, and this process's next reader reload
 # would wait on it forever. The server imports this module once; each worker is a cheap fork of it.
+# As with any fork-server or spawn start, a script driving an Ingestor with several workers needs
+# the `if __name__ == "__main__":` guard (the workers import the main module); the `insider`
+# command, bench.run and pytest have it.
 _WORKER_START = multiprocessing.get_context("forkserver")
 _WORKER_START.set_forkserver_preload([__name__])
 
