@@ -2,6 +2,8 @@
 //! of indexer/derive.py they use). The regex-heavy derive rules are called back in Python
 //! (they are lru_cached there), so their results are the reference's own; the rest is ported.
 
+use std::collections::{HashMap, HashSet};
+
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -334,7 +336,7 @@ fn sub_str<'a>(d: &'a Dict, obj: &str, key: &str) -> Option<&'a str> {
 }
 
 /// `derive.cashless_lines`, as (table index, line).
-fn cashless_lines(tables: &[Vec<&Dict>; 2]) -> Vec<(usize, usize)> {
+fn cashless_lines(tables: &[Vec<&Dict>; 2]) -> HashSet<(usize, usize)> {
     let mut exercises = Vec::new();
     let mut disposals: Vec<(&str, usize)> = Vec::new();
     for (t, rows) in tables.iter().enumerate() {
@@ -353,16 +355,16 @@ fn cashless_lines(tables: &[Vec<&Dict>; 2]) -> Vec<(usize, usize)> {
             }
         }
     }
-    let mut lines = Vec::new();
+    // a set, as in Python: many exercises on a day with many sales must not multiply
+    let mut by_day: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (date, index) in disposals {
+        by_day.entry(date).or_default().push(index);
+    }
+    let mut lines = HashSet::new();
     for (t, index, date) in exercises {
-        let same_day: Vec<usize> = disposals
-            .iter()
-            .filter(|(d, _)| *d == date)
-            .map(|(_, i)| *i)
-            .collect();
-        if !same_day.is_empty() {
-            lines.push((t, index));
-            lines.extend(same_day.into_iter().map(|i| (0, i)));
+        if let Some(same_day) = by_day.get(date) {
+            lines.insert((t, index));
+            lines.extend(same_day.iter().map(|&i| (0, i)));
         }
     }
     lines
@@ -611,7 +613,7 @@ pub fn rows<'py>(
         transactions(filing, "derivativeTable"),
     ];
     let cashless = if tables[0].is_empty() && tables[1].is_empty() {
-        Vec::new()
+        HashSet::new()
     } else {
         cashless_lines(&tables)
     };
@@ -650,8 +652,9 @@ pub fn rows<'py>(
             let plan = if aff {
                 true
             } else {
-                let mut ids = Vec::new();
-                footnote_ids(tx, &mut ids);
+                let mut cited = Vec::new();
+                footnote_ids(tx, &mut cited);
+                let ids: HashSet<&str> = cited.into_iter().collect();
                 let mut found = false;
                 if !ids.is_empty() {
                     for (k, (fid, text)) in footnotes.iter().enumerate() {

@@ -75,6 +75,15 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// Longest element or attribute name read here (libxml2's own limit is 50,000).
+const MAX_NAME: usize = 1_000;
+/// Most attributes on one element read here: the duplicate check is a scan (ownership documents
+/// carry at most an `id`).
+const MAX_ATTRIBUTES: usize = 16;
+/// The one default namespace taken (SEC's ownership namespace); any other value is left to
+/// libxml2, which checks that it is a valid URI and not a reserved one.
+const OWNERSHIP_NS: &str = "http://www.sec.gov/edgar/ownership";
+
 #[inline]
 fn name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
@@ -153,6 +162,10 @@ impl<'a> Parser<'a> {
         // a name character outside the subset (':' or non-ASCII) is left to libxml2
         if self.pos < self.b.len() && (self.b[self.pos] == b':' || self.b[self.pos] >= 0x80) {
             return Err(Bail("XML name outside the subset"));
+        }
+        // libxml2 refuses names past 50,000 characters; no ownership document comes near
+        if self.pos - start > MAX_NAME {
+            return Err(Bail("XML name too long"));
         }
         Ok(&self.s[start..self.pos])
     }
@@ -480,10 +493,16 @@ pub fn parse(src: &str, decl_end: usize) -> Result<(Doc<'_>, bool), Bail> {
                             if seen.contains(&attr) {
                                 return Err(Bail("duplicate attribute"));
                             }
+                            if seen.len() >= MAX_ATTRIBUTES {
+                                return Err(Bail("many attributes"));
+                            }
                             seen.push(attr);
                             if attr == "xmlns" {
                                 if index != 0 || value.is_empty() {
                                     return Err(Bail("namespace declaration below the root"));
+                                }
+                                if value != OWNERSHIP_NS {
+                                    return Err(Bail("a default namespace other than SEC's"));
                                 }
                                 root_ns = true;
                             } else if attr == "id" {
@@ -541,7 +560,8 @@ mod tests {
     #[test]
     fn subset() {
         assert!(ok("<a><b x=\"1\">t&amp;&#65;</b><!-- c --></a>"));
-        assert!(ok("<a xmlns=\"urn:x\"><b/></a>"));
+        assert!(ok("<a xmlns=\"http://www.sec.gov/edgar/ownership\"><b/></a>"));
+        assert!(!ok("<a xmlns=\"urn:x\"><b/></a>"));
         for bad in [
             "<a><b></a>",
             "<a>x",

@@ -491,3 +491,44 @@ def test_mutation_fuzz_parity():
         runs += 1
     print(f"\nmutation fuzz: {runs} inputs, {outcomes}")
     assert runs > 500 and outcomes["same"] > runs // 5
+
+
+# Found by an adversarial review (session 6): what libxml2 refuses must not get through, and what the
+# reference does in linear time must not take the fast path cubic time.
+MINIMAL = (b'<ownershipDocument><documentType>4</documentType><issuer><issuerCik>1</issuerCik></issuer>'
+           b'<reportingOwner><reportingOwnerId><rptOwnerCik>2</rptOwnerCik></reportingOwnerId></reportingOwner>'
+           b'</ownershipDocument>')
+MINIMAL_NAME = "0000000001-20-000001.xml"
+
+
+@pytest.mark.parametrize("uri", ["a b", "a%zz", "a{b}", "\u00e9", "http://h:port/", "http://www.w3.org/XML/1998/namespace",
+                                 "http://www.w3.org/2000/xmlns/"])
+def test_a_default_namespace_libxml2_refuses_is_refused(uri):
+    data = MINIMAL.replace(b"<ownershipDocument>", f'<ownershipDocument xmlns="{uri}">'.encode())
+    assert check(MINIMAL_NAME, data) == "rejected"
+
+
+@pytest.mark.parametrize("where", ["element", "attribute"])
+def test_a_name_past_libxml2s_limit_is_refused(where):
+    long = b"x" * 50_001
+    data = (MINIMAL.replace(b"</issuer>", b"</issuer><" + long + b"/>") if where == "element"
+            else MINIMAL.replace(b"<issuerCik>", b"<issuerCik " + long + b'="">'))
+    assert check(MINIMAL_NAME, data) == "rejected"
+
+
+def test_many_same_day_exercises_and_sales_give_the_reference_answer():
+    exercise = ("<nonDerivativeTransaction><transactionDate><value>2020-01-01</value></transactionDate>"
+                "<transactionCoding><transactionCode>M</transactionCode></transactionCoding></nonDerivativeTransaction>")
+    sale = ("<nonDerivativeTransaction><transactionDate><value>2020-01-01</value></transactionDate>"
+            "<transactionCoding><transactionCode>S</transactionCode></transactionCoding><transactionAmounts>"
+            "<transactionAcquiredDisposedCode><value>D</value></transactionAcquiredDisposedCode></transactionAmounts>"
+            "</nonDerivativeTransaction>")
+    data = ownership_xml().replace(b"<nonDerivativeTable>", b"<nonDerivativeTable>" + ((exercise + sale) * 400).encode())
+    ref, fast = both(submission(data))
+    assert fast is not None and sum(r["is_cashless"] for r in fast[1]) == 800
+
+
+def test_an_element_with_many_attributes_is_left_to_the_reference():
+    attrs = " ".join(f'a{i}="1"' for i in range(20))
+    data = ownership_xml().replace(b"<remarks>", f"<remarks {attrs}>".encode())
+    assert check("fixture.txt", submission(data)) in ("bail", "rejected")
