@@ -1,5 +1,6 @@
 # The service image. Only the packages are copied: the work tree also holds .venv, .cache and data,
-# which must not end up in the image.
+# which must not end up in the image. The image has no Rust toolchain, so it parses with the
+# pure-Python reference parser (identical results; native/ is the faster path `make setup` builds).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
