@@ -34,7 +34,7 @@ def redact_query(text: str) -> str:
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        for name in ("r", "q", "{query_string}e", "{raw_uri}e"):
+        for name in ("r", "q", "f", "{query_string}e", "{raw_uri}e", "{referer}i"):
             value = atoms.get(name)
             if isinstance(value, str):
                 atoms[name] = redact_query(value)

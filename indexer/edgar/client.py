@@ -34,6 +34,18 @@ REQUEST_DEADLINE = 300.0
 MAX_REDIRECTS = 5
 
 
+# A redirect's or an error's body is read (so that the connection is reused, not closed) up to this.
+DRAIN_BYTES = 64 * 1024
+
+
+def _drain(response: httpx.Response) -> None:
+    size = 0
+    for chunk in response.iter_raw():
+        size += len(chunk)
+        if size > DRAIN_BYTES:  # not worth it: the connection is closed instead
+            return
+
+
 class _TooSlow(Exception):
     """An answer still arriving at the request's deadline: retried like a timeout."""
 
@@ -145,17 +157,21 @@ class EdgarClient:
     def _fetch(self, url: str) -> tuple[httpx.Response, bytes | None]:
         """One GET, redirects followed on EDGAR's origin only: the final response, and its body
         when it is a 200 (read within the size limit and the deadline)."""
-        started = time.monotonic()
         for _ in range(MAX_REDIRECTS + 1):
             with self._http.stream("GET", url) as response:
+                # The deadline runs from the answer's arrival: a wait on the rate limiter (minutes
+                # after a 429) is not the server being slow.
+                started = time.monotonic()
                 location = response.headers.get("Location") if response.is_redirect else None
                 if location is not None:
                     target = httpx.URL(url).join(location)
                     if (target.scheme, target.host, target.port) != (self._origin.scheme, self._origin.host, self._origin.port):
                         raise EdgarError(f"GET {url}: redirected off EDGAR, to {target}; not followed")
+                    _drain(response)
                     url = str(target)
                     continue
                 if response.status_code != 200:
+                    _drain(response)
                     return response, None
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():

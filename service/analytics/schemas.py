@@ -89,7 +89,7 @@ class SummaryQueryArgsSchema(_TickerFilters):
 
 class TapeQueryArgsSchema(_TickerFilters):
     transaction_code = TransactionCodes(metadata={"description": "Only these codes, e.g. P or P,S."})
-    acquired_disposed_code = Side(metadata={"description": "A or D (any case)."})
+    acquired_disposed_code = Side(metadata={"description": "A or D (any case).", "enum": list(SIDES)})
     limit = fields.Integer(load_default=tape.DEFAULT_LIMIT, validate=validate.Range(1, tape.MAX_LIMIT))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
 
@@ -111,7 +111,7 @@ class _WindowedMarketFilters(_MarketFilters):
     filed_at_days = _days(3650, FILED_AT, load_default=by_sector.DEFAULT_FILED_AT_DAYS)
     transaction_days = _days(365, TRANSACTION)
     transaction_code = TransactionCodes(metadata={"description": "Only these codes, e.g. P or P,S."})
-    acquired_disposed_code = Side(metadata={"description": "A or D (any case)."})
+    acquired_disposed_code = Side(metadata={"description": "A or D (any case).", "enum": list(SIDES)})
 
 
 class SectorQueryArgsSchema(_WindowedMarketFilters):

@@ -44,10 +44,11 @@ def test_gunicorn_as_configured_logs_the_request_without_the_key(tmp_path):
     secret = "s3cret-key-that-must-not-be-logged"
     try:
         url = f"http://127.0.0.1:{port}/insider-module/api/insiders/summary/by-ticker/AAPL?token={secret}&filed_at_days=30"
+        request = urllib.request.Request(url, headers={"Referer": f"http://example.com/page?api_Token={secret}"})
         status = None
         for _ in range(100):
             try:
-                urllib.request.urlopen(url, timeout=5)
+                urllib.request.urlopen(request, timeout=5)
             except urllib.error.HTTPError as exc:
                 status = exc.code
                 break
@@ -61,3 +62,4 @@ def test_gunicorn_as_configured_logs_the_request_without_the_key(tmp_path):
     assert request_lines, output
     assert secret not in output
     assert f"token={MASK}&filed_at_days=30" in request_lines[0]
+    assert f"page?api_Token={MASK}" in request_lines[0]  # the referer, in gunicorn's default format

@@ -269,3 +269,11 @@ def test_a_chunked_body_is_refused_rather_than_cut_at_the_size_limit(client):
     assert_error(response, 411, "length_required", "Content-Length")
     # the same bytes with a Content-Length: refused for their size
     assert client.post("/insider-trading", data=body, content_type="application/json").status_code == 413
+
+
+def test_openapi_offers_the_side_values(client):
+    del client.environ_base["HTTP_AUTHORIZATION"]
+    spec = client.get("/openapi.json").get_json()
+    params = spec["paths"]["/insider-module/api/insiders/aggregation/by-sector"]["get"]["parameters"]
+    side = next(p for p in params if p["name"] == "acquired_disposed_code")
+    assert side["schema"]["enum"] == ["A", "D"]

@@ -134,6 +134,7 @@ class FakeEdgar:
         self.feed_repeats = False   # each page starts a few entries before the previous page ended
         self.feed_shuffle = False   # neighbouring entries swap places
         self.first_listed: dict[str, float] = {}  # accession -> when a feed page first showed it
+        self.connections = 0  # TCP connections accepted (HTTP/1.1 keeps one per client while it can)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -266,6 +267,11 @@ def _handler(edgar: FakeEdgar):
         # Headers and body go out in two writes; with Nagle's algorithm the body would wait for
         # the client's delayed ACK (40 ms on Linux), a stall EDGAR's own servers do not have.
         disable_nagle_algorithm = True
+
+        def setup(self):
+            super().setup()
+            with edgar.lock:
+                edgar.connections += 1
 
         def do_GET(self):
             arrived = time.monotonic()

@@ -202,3 +202,24 @@ def test_redirects_are_followed_on_edgar_only(edgar, settings, filing, path):
             assert client.get(path) == filing.path.read_bytes()
     finally:
         other.shutdown()
+
+
+def test_a_wait_on_the_rate_limiter_does_not_count_against_the_answer_deadline(edgar, settings, catalog, path):
+    # After a 429 every request of the process waits out Retry-After; an answer that then comes
+    # at once is used, not thrown away as "too slow" and asked for again.
+    others = [f"Archives/edgar/data/{f.ciks[-1]}/{f.accession}.txt" for f in list(catalog.values())[:4]
+              if f.accession not in path]
+    edgar.inject(f"/{path}", Fault("status", 429, {"Retry-After": "2"}))
+    with client_for(settings, limiter=RateLimiter(MAX_RPS), deadline=1.0) as client:
+        client.get_many([path, *others])
+    asked = [h.path.lstrip("/") for h in edgar.hits]
+    assert asked.count(path) == 2 and all(asked.count(o) == 1 for o in others), asked
+
+
+def test_answers_other_than_200_keep_the_connection(edgar, settings, filing, path):
+    edgar.inject(f"/{path}", *[Fault("status", 301, {"Location": f"/{path}"}) for _ in range(3)])
+    with client_for(settings) as client:
+        for _ in range(5):
+            assert client.get("Archives/edgar/data/0/missing.txt", missing_ok=True) is None
+        assert client.get(path) == filing.path.read_bytes()
+    assert edgar.connections == 1
