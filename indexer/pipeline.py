@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -114,8 +116,26 @@ _WORKER_START = multiprocessing.get_context("forkserver")
 _WORKER_START.set_forkserver_preload([__name__])
 
 
-def _init_worker(max_bytes: int, overrides: dict, encoder) -> None:
+def _init_worker(max_bytes: int, overrides: dict, encoder, owner: int | None = None) -> None:
     _WORKER.update(max_bytes=max_bytes, overrides=overrides, encoder=encoder)
+    if owner is not None:
+        threading.Thread(target=_leave_with, args=(owner,), name="leave-with-owner", daemon=True).start()
+
+
+OWNER_CHECK_SECONDS = 1.0
+
+
+def _leave_with(owner: int) -> None:
+    """A worker whose ingesting process was killed (kill -9: no clean-up ran) would wait on its
+    task queue forever, and keep the fork server alive with it: it leaves within a second instead."""
+    while True:
+        time.sleep(OWNER_CHECK_SECONDS)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, under another user (cannot happen for our own parent)
+            pass
 
 
 def _prepare_in_worker(item: tuple[str, bytes]):
@@ -159,7 +179,7 @@ class Ingestor:
         report = IngestReport()
         if self.workers > 1:
             with ProcessPoolExecutor(self.workers, mp_context=_WORKER_START, initializer=_init_worker,
-                                     initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder)) as pool:
+                                     initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder, os.getpid())) as pool:
                 for chunk in _chunks(items, self.batch_size):
                     report.merge(self._write(list(pool.map(in_worker, chunk, chunksize=chunksize))))
                     if progress:

@@ -312,3 +312,36 @@ def test_ingest_refuses_special_files_named_on_the_command_line_and_ingests_the_
     assert "rejected /dev/zero: not a regular file" in done.stderr
     assert f"rejected {big}: file is over the 2000-byte limit" in done.stderr
     assert done.stdout.strip() == "ingested 1, duplicates 0, rejected 3"
+
+
+def test_ingest_workers_leave_when_the_ingesting_process_is_killed(tmp_path):
+    # kill -9 runs no clean-up: the workers would wait on their task queue forever (and keep the
+    # fork server alive). They watch the process that started them instead.
+    script = tmp_path / "owner.py"
+    script.write_text(
+        "import os, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from indexer import pipeline\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ProcessPoolExecutor(2, mp_context=pipeline._WORKER_START, initializer=pipeline._init_worker,\n"
+        "                               initargs=(1000, {}, None, os.getpid()))\n"
+        "    pool.submit(os.getpid).result()\n"
+        "    print(' '.join(map(str, pool._processes)), flush=True)\n"
+        "    time.sleep(120)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    owner = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True)
+    workers = [int(p) for p in owner.stdout.readline().split()]
+    assert workers and all(Path(f"/proc/{p}").exists() for p in workers)
+    os.kill(owner.pid, signal.SIGKILL)
+    owner.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.time() + 15
+    while any(alive(p) for p in workers) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in workers)
