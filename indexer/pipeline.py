@@ -207,6 +207,10 @@ class Ingestor:
                         continue
                 fresh[accession] = (filing, rows)
                 encoded.update(forms)
+        if not fresh:
+            return report
+        # Everything read from here on decides the write: no other process may commit in between.
+        self.engine.reserve_writer()
         known = self.engine.known_accessions(fresh)
         upgraded = self._weaker_stored_copies({a: fresh[a][0] for a in known if copy_rank(fresh[a][0]) > 0})
         known -= upgraded

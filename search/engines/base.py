@@ -52,6 +52,12 @@ class Engine(ABC):
     def write(self, batch: Batch) -> None:
         """Upsert the filings by accession number, replacing all their rows; atomic per batch."""
 
+    def reserve_writer(self) -> None:
+        """Take the right to write now, before reading what a write will depend on (which copies
+        are stored, which amendments exist): an embedded index has one writer at a time, and
+        another process could otherwise commit between those reads and the write. Raises
+        EngineUnavailable when another process holds it. Engines without such a lock do nothing."""
+
     def release_writer(self) -> None:
         """Let other processes write (an embedded index takes one writer at a time): a process
         that writes now and then, such as `insider follow`, calls it between its writes."""

@@ -686,6 +686,10 @@ class TantivyEngine(Engine):
             writer.delete_documents_by_term(TRANSACTIONS.key, row["id"])  # only the stored copy
             writer.add_json(encode(TRANSACTIONS, row, base64_source))
 
+    def reserve_writer(self) -> None:
+        with self._lock:
+            self._get_writer()
+
     def release_writer(self) -> None:
         with self._lock:
             self._writer = None  # dropping tantivy's writer releases the index's writer lock

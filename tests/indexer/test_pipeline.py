@@ -345,3 +345,38 @@ def test_ingest_workers_leave_when_the_ingesting_process_is_killed(tmp_path):
     while any(alive(p) for p in workers) and time.time() < deadline:
         time.sleep(0.1)
     assert not any(alive(p) for p in workers)
+
+
+def test_what_a_write_depends_on_is_read_under_the_writer_lock(tmp_path):
+    # Another process committing between an ingest's reads (is the original stored? which copy?)
+    # and its write left both an original and its amendment counted. The ingest now holds the
+    # writer before it reads: the other process is told the index is busy, and retries later.
+    from insider.errors import EngineUnavailable
+
+    settings = make_settings(tmp_path / "data")
+    original, amendment = _original_and_amendment(True)
+    first = TantivyEngine(settings.data_dir)
+    first.ensure_ready()
+    first.release_writer()
+    second = TantivyEngine(settings.data_dir)  # another process, as far as tantivy's lock goes
+    outcome = []
+    reads = first.known_accessions
+
+    def meanwhile(accessions):
+        try:
+            Ingestor(second, settings, workers=1).ingest([original])
+            outcome.append("written")
+        except EngineUnavailable:
+            outcome.append("busy")
+        return reads(accessions)
+
+    first.known_accessions = meanwhile
+    Ingestor(first, settings, workers=1).ingest([amendment])
+    first.known_accessions = reads
+    assert outcome == ["busy"]
+    first.release_writer()
+    Ingestor(second, settings, workers=1).ingest([original])  # the retry, once the lock is free
+    assert [r["superseded"] for r in rows_of(second, ORIGINAL)] == [True]
+    assert [r["superseded"] for r in rows_of(second, AMENDMENT)] == [False]
+    first.close()
+    second.close()
