@@ -8,6 +8,7 @@ readers in other processes notice the pointer change and reopen.
 from __future__ import annotations
 
 import base64
+import fcntl
 import logging
 import os
 import shutil
@@ -73,6 +74,7 @@ FAST = {f.path for f in FILINGS.fields if f.sortable} | {f.path for f in TRANSAC
 # last day from the exact column (Translator._Range). Longer ranges match so much that the scan
 # is cheaper, and a selective clause beside them makes the column merely seeked.
 DAY_SUFFIX = "#day"
+WRITER_LOCK = ".tantivy-writer.lock"  # tantivy's own name for its writer lock file
 DAY_FIELDS = frozenset(p for p, f in FIELDS.items() if f.type in ("date", "datetime") and p in FAST)
 DAY_TERMS_MAX_SPAN = 400
 # The instants tantivy can store (nanoseconds since 1970 in a signed 64-bit integer), to the microsecond.
@@ -840,6 +842,7 @@ class TantivyEngine(Engine):
         with self._lock:
             self._get_writer()  # EngineUnavailable when another process is writing
             old = self._read_pointer()
+            self._remove_stray_generations(keep={old})
             generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
             new_index = self._open(generation)
             count = 0
@@ -866,6 +869,29 @@ class TantivyEngine(Engine):
             if old and old != generation:
                 shutil.rmtree(self.root / old, ignore_errors=True)
             return count
+
+    def _remove_stray_generations(self, keep: set) -> None:
+        """Generations left by a reindex that was killed (kill -9 and SIGTERM run no clean-up), or by
+        two processes that both created the first one: nothing reads them, and each can be nearly
+        the size of the index. One that a writer still holds is left alone."""
+        for path in self.root.glob("gen-*"):
+            if path.name in keep or not path.is_dir():
+                continue
+            lock = path / WRITER_LOCK
+            try:
+                fd = os.open(lock, os.O_RDWR)
+            except FileNotFoundError:
+                fd = None
+            try:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # tantivy's writer lock is a flock()
+            except BlockingIOError:
+                continue
+            finally:
+                if fd is not None:
+                    os.close(fd)
+            log.warning("removing %s, a generation no reader uses (left by an interrupted reindex)", path)
+            shutil.rmtree(path, ignore_errors=True)
 
     def close(self) -> None:
         with self._lock:

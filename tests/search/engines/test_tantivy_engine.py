@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta, timezone
+import os
 import random
 
 import orjson
@@ -467,3 +468,25 @@ def test_keyword_ranges_next_to_the_surrogates_and_below_the_empty_string(tantiv
         want = sorted(v for v in values if all(
             {"lt": v < b, "lte": v <= b, "gt": v > b, "gte": v >= b}[op] for op, b in bounds.items()))
         assert got == want, bounds
+
+
+def test_reindex_removes_generations_an_interrupted_reindex_left_but_not_one_in_use(tantivy_engine):
+    import fcntl
+    import shutil
+
+    filing = {"accessionNo": "0000000001-25-000001", "documentType": "4", "issuer": {"cik": "1"},
+              "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}]}
+    tantivy_engine.write(Batch(filings=[filing], rows=[]))
+    current = tantivy_engine.root / tantivy_engine._read_pointer()
+    killed = tantivy_engine.root / "gen-20250101T000000000000"  # what kill -9 of a reindex leaves
+    shutil.copytree(current, killed, ignore=shutil.ignore_patterns(".tantivy-*.lock"))
+    busy = tantivy_engine.root / "gen-20250101T000000000001"  # a generation another writer holds
+    shutil.copytree(current, busy, ignore=shutil.ignore_patterns(".tantivy-*.lock"))
+    held = os.open(busy / ".tantivy-writer.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        assert tantivy_engine.reindex(lambda f: (f, [])) == 1
+        names = sorted(p.name for p in tantivy_engine.root.iterdir())
+    finally:
+        os.close(held)
+    assert names == sorted(["CURRENT", tantivy_engine._read_pointer(), busy.name])
