@@ -670,8 +670,16 @@ class TantivyEngine(Engine):
     def write(self, batch: Batch) -> None:
         with self._lock:
             writer = self._get_writer()
-            self._add(writer, batch, self._base64_source)
-            writer.commit()
+            try:
+                self._add(writer, batch, self._base64_source)
+                writer.commit()
+            except ValueError as exc:
+                if "IO error" not in str(exc):
+                    raise
+                # A full disk, a read-only directory: the batch is not committed (the last commit
+                # stays what readers see), and this writer is done with; a later write starts anew.
+                self._writer = None
+                raise EngineUnavailable(f"could not write the index under {self.root}: {exc}") from exc
 
     def _add(self, writer, batch: Batch, base64_source: bool = False) -> None:
         """`base64_source`: the index predates the text source; the workers' encodings (made for

@@ -490,3 +490,27 @@ def test_reindex_removes_generations_an_interrupted_reindex_left_but_not_one_in_
     finally:
         os.close(held)
     assert names == sorted(["CURRENT", tantivy_engine._read_pointer(), busy.name])
+
+
+def test_a_write_the_disk_refuses_is_a_clear_error_and_the_index_stays_readable(tantivy_engine, monkeypatch):
+    from insider.errors import EngineUnavailable
+    from mappings.filings import FILINGS
+
+    filing = {"accessionNo": "0000000001-25-000001", "documentType": "4", "issuer": {"cik": "1"},
+              "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}]}
+    tantivy_engine.write(Batch(filings=[filing], rows=[]))
+    writer = tantivy_engine._get_writer()
+
+    class FullDisk:
+        def __getattr__(self, name):
+            return getattr(writer, name)
+
+        def commit(self):
+            raise ValueError("An IO error occurred: 'No space left on device (os error 28)'")
+
+    monkeypatch.setattr(tantivy_engine, "_writer", FullDisk())
+    second = {**filing, "accessionNo": "0000000001-25-000002"}
+    with pytest.raises(EngineUnavailable, match="No space left on device"):
+        tantivy_engine.write(Batch(filings=[second], rows=[]))
+    assert tantivy_engine._writer is None
+    assert tantivy_engine.search(FILINGS, ast.MatchAll(), [], 0, 10).total == 1
