@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ from indexer import sectors
 from indexer.documents import from_data_set, transaction_rows
 from indexer.ownership import build_filing, parse_xml
 from indexer.submission import pseudo_accession, unwrap
-from insider.errors import RejectedInput
+from insider.errors import RejectedInput, WorkerFailed
 from insider.settings import Settings
 from mappings.filings import FILINGS
 from mappings.transactions import TRANSACTIONS
@@ -178,12 +179,17 @@ class Ingestor:
         writer encodes on write instead) and write each batch."""
         report = IngestReport()
         if self.workers > 1:
-            with ProcessPoolExecutor(self.workers, mp_context=_WORKER_START, initializer=_init_worker,
-                                     initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder, os.getpid())) as pool:
-                for chunk in _chunks(items, self.batch_size):
-                    report.merge(self._write(list(pool.map(in_worker, chunk, chunksize=chunksize))))
-                    if progress:
-                        progress(len(chunk))
+            try:
+                with ProcessPoolExecutor(self.workers, mp_context=_WORKER_START, initializer=_init_worker,
+                                         initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder,
+                                                   os.getpid())) as pool:
+                    for chunk in _chunks(items, self.batch_size):
+                        report.merge(self._write(list(pool.map(in_worker, chunk, chunksize=chunksize))))
+                        if progress:
+                            progress(len(chunk))
+            except BrokenProcessPool as exc:
+                raise WorkerFailed(f"a parse worker process died ({exc}); the {report.ingested + report.replaced} "
+                                   "filings written before it are stored: run the same command again to finish") from None
         else:
             for chunk in _chunks(items, self.batch_size):
                 report.merge(self._write([in_process(item) for item in chunk]))

@@ -70,6 +70,12 @@ class EngineUnavailable(InsiderError):
     code = "engine_unavailable"
 
 
+class WorkerFailed(InsiderError):
+    """A parse worker process died (killed, out of memory): the batches committed so far stay."""
+    status = 500
+    code = "worker_failed"
+
+
 class RejectedInput(InsiderError):
     """An input file that cannot become a filing (malformed, not an ownership document, too big...)."""
     status = 422

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from indexer.pipeline import Ingestor, Source, prepare
 from mappings.filings import FILINGS
 from mappings.transactions import TRANSACTIONS
@@ -380,3 +382,30 @@ def test_what_a_write_depends_on_is_read_under_the_writer_lock(tmp_path):
     assert [r["superseded"] for r in rows_of(second, AMENDMENT)] == [False]
     first.close()
     second.close()
+
+
+def test_a_parse_worker_that_dies_ends_the_ingest_with_a_message_and_keeps_what_was_written(
+        tantivy_engine, settings, monkeypatch):
+    import concurrent.futures
+
+    from indexer import pipeline
+    from insider.errors import WorkerFailed
+
+    pools = []
+
+    class Recorded(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", Recorded)
+
+    def kill_a_worker(_count: int) -> None:
+        for pid in list(pools[0]._processes):
+            os.kill(pid, signal.SIGKILL)
+
+    sources = [Source(f"{i}.txt", submission_txt(form4_xml(), f"0000999001-25-00003{i}")) for i in range(6)]
+    with pytest.raises(WorkerFailed, match="run the same command again") as caught:
+        Ingestor(tantivy_engine, settings, batch_size=2, workers=2).ingest(sources, progress=kill_a_worker)
+    assert "the 2 filings written before it are stored" in caught.value.message
+    assert tantivy_engine.search(FILINGS, ast.MatchAll(), [], 0, 10).total == 2
