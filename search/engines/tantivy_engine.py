@@ -595,11 +595,18 @@ class TantivyEngine(Engine):
     def ensure_ready(self) -> None:
         with self._lock:
             self.root.mkdir(parents=True, exist_ok=True)
-            generation = self._read_pointer()
-            if generation is None:
-                generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-                self._open(generation)
-                self._swap_pointer(generation)
+            if self._read_pointer() is None:
+                # Two processes starting on an empty data dir would each create a first generation,
+                # and one's writes could land in the one the pointer no longer names.
+                lock = os.open(self.root, os.O_RDONLY)  # the directory itself: no lock file beside the generations
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    if self._read_pointer() is None:  # still: this process creates it
+                        generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+                        self._open(generation)
+                        self._swap_pointer(generation)
+                finally:
+                    os.close(lock)
             self._current()
 
     def _current(self) -> tantivy.Index:

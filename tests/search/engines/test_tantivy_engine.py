@@ -3,9 +3,11 @@ key as final tie-breaker, the normalised aggregation shape, atomic reindex."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
 import os
 import random
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import orjson
 import pytest
@@ -514,3 +516,20 @@ def test_a_write_the_disk_refuses_is_a_clear_error_and_the_index_stays_readable(
         tantivy_engine.write(Batch(filings=[second], rows=[]))
     assert tantivy_engine._writer is None
     assert tantivy_engine.search(FILINGS, ast.MatchAll(), [], 0, 10).total == 1
+
+
+def test_processes_starting_together_on_an_empty_data_dir_share_one_generation(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    script = ("import sys, time\nfrom pathlib import Path\nfrom search.engines.tantivy_engine import TantivyEngine\n"
+              "start = float(sys.argv[2])\nwhile time.time() < start: pass\n"
+              "TantivyEngine(Path(sys.argv[1])).ensure_ready()\n")
+    for attempt in range(4):
+        data = tmp_path / f"data{attempt}"
+        start = time.time() + 1.5  # both imported and spinning by then
+        procs = [subprocess.Popen([sys.executable, "-c", script, str(data), repr(start)], env={**os.environ, "PYTHONPATH": str(root)})
+                 for _ in range(3)]
+        assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
+        assert len(list((data / "index").glob("gen-*"))) == 1, attempt
