@@ -39,6 +39,7 @@ _WIDE = (
 )
 _REFUSED = "XML declares a DTD or entities; refused (XXE / entity-expansion protection)"
 _EBCDIC_DECLARATION = b"\x4c\x6f\xa7\x94"  # "<?xm", as libxml2 recognises EBCDIC
+_NUMBER_NOISE = re.compile(r"[,$\s]|\(\w{1,3}\)$|\[\w{1,3}\]$|\*+$")
 
 
 def _declares_dtd(xml: bytes) -> bool:
@@ -50,7 +51,6 @@ def _declares_dtd(xml: bytes) -> bool:
         if xml.startswith(start):
             return bool(_FORBIDDEN_TEXT.search(xml.decode(codec, "replace")))
     return False
-_NUMBER_NOISE = re.compile(r"[,$\s]|\(\w{1,3}\)$|\[\w{1,3}\]$|\*+$")
 
 
 # --- scalar converters: text -> JSON value (None when unusable) ------------------------------
@@ -289,8 +289,8 @@ def parse_xml(xml: bytes):
         raise RejectedInput(f"not well-formed XML: {exc}") from None
     if root is None:
         raise RejectedInput("XML has no root element")
-    # The byte check above cannot read other encodings (UTF-16): the parser's own record of a
-    # document type declaration catches those (nothing was resolved or fetched either way).
+    # Any encoding the checks above did not read: the parser's own record of a document type
+    # declaration catches it (with load_dtd off, nothing was resolved or fetched).
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise RejectedInput(_REFUSED)

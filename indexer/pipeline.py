@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
-from indexer import sectors
+from indexer import native, sectors
 from indexer.documents import from_data_set, transaction_rows
 from indexer.ownership import build_filing, parse_xml
 from indexer.submission import pseudo_accession, unwrap
@@ -68,9 +68,7 @@ def classify(filing: dict, sic: str | None, overrides: dict) -> dict:
 def prepare(name: str, data: bytes, max_bytes: int, overrides: dict, encoder=None):
     """bytes -> ("ok", filing, rows, encoded) or ("rejected", name, reason). Pure; runs in
     workers. `encoded` holds the documents in the engine's write form when it has an encoder."""
-    from indexer import native  # the compiled fast path: identical results, or None -> Python
-
-    fast = native.prepare(name, data, max_bytes, overrides)
+    fast = native.prepare(name, data, max_bytes, overrides)  # identical results, or None: the Python path
     try:
         if fast is not None:
             filing, rows = fast

@@ -32,8 +32,6 @@ MAX_RETRY_AFTER = 600.0
 MAX_BODY_BYTES = 256 * 1024 * 1024   # EDGAR's largest file read here, a quarter's master.idx, is ~50 MB
 REQUEST_DEADLINE = 300.0
 MAX_REDIRECTS = 5
-
-
 # A redirect's or an error's body is read (so that the connection is reused, not closed) up to this.
 DRAIN_BYTES = 64 * 1024
 

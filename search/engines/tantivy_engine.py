@@ -74,13 +74,13 @@ FAST = {f.path for f in FILINGS.fields if f.sortable} | {f.path for f in TRANSAC
 # last day from the exact column (Translator._Range). Longer ranges match so much that the scan
 # is cheaper, and a selective clause beside them makes the column merely seeked.
 DAY_SUFFIX = "#day"
-WRITER_LOCK = ".tantivy-writer.lock"  # tantivy's own name for its writer lock file
 DAY_FIELDS = frozenset(p for p, f in FIELDS.items() if f.type in ("date", "datetime") and p in FAST)
 DAY_TERMS_MAX_SPAN = 400
 # The instants tantivy can store (nanoseconds since 1970 in a signed 64-bit integer), to the microsecond.
 DATE_MIN = datetime(1677, 9, 21, 0, 12, 43, 145225, tzinfo=timezone.utc)
 DATE_MAX = datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=timezone.utc)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+WRITER_LOCK = ".tantivy-writer.lock"  # tantivy's own name for its writer lock file
 
 
 # Word pairs of the long free-text fields, indexed as single terms: a phrase of common words
@@ -529,6 +529,11 @@ def required_fields(node: Node) -> set[str]:
 
 # --- the engine -----------------------------------------------------------------------------
 
+def _new_generation() -> str:
+    """A new generation directory's name: they sort in the order they were made."""
+    return "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+
+
 class TantivyEngine(Engine):
     name = "tantivy"
     encoder = staticmethod(encode)
@@ -602,7 +607,7 @@ class TantivyEngine(Engine):
                 try:
                     fcntl.flock(lock, fcntl.LOCK_EX)
                     if self._read_pointer() is None:  # still: this process creates it
-                        generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+                        generation = _new_generation()
                         self._open(generation)
                         self._swap_pointer(generation)
                 finally:
@@ -858,7 +863,7 @@ class TantivyEngine(Engine):
             self._get_writer()  # EngineUnavailable when another process is writing
             old = self._read_pointer()
             self._remove_stray_generations(keep={old})
-            generation = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+            generation = _new_generation()
             new_index = self._open(generation)
             count = 0
             try:

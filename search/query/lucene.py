@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from luqum import parser as luqum_parser
 from luqum.exceptions import IllegalCharacterError, ParseError
@@ -64,11 +64,12 @@ def parse(query: str, spec: IndexSpec) -> Node:
     # Everything analysed away (`remarks:"--"`): OpenSearch matches nothing.
     if node is None:
         return MatchNone()
-    clauses = _clause_count(node)
-    if clauses > MAX_CLAUSES:  # OpenSearch refuses more
-        raise BadRequest(f"the query expands to {clauses:,} clauses (bare words search every default field); "
-                         f"the limit is {MAX_CLAUSES:,}", clauses=clauses, limit=MAX_CLAUSES)
-    expanding = _expanding_count(node)
+    leaves = list(_leaves(node))
+    if len(leaves) > MAX_CLAUSES:  # OpenSearch refuses more
+        raise BadRequest(f"the query expands to {len(leaves):,} clauses (bare words search every default field); "
+                         f"the limit is {MAX_CLAUSES:,}", clauses=len(leaves), limit=MAX_CLAUSES)
+    # those that walk a term dictionary: wildcards, regular expressions, fuzzy terms
+    expanding = sum(isinstance(leaf, (Wildcard, Regex, Fuzzy)) for leaf in leaves)
     if expanding > MAX_EXPANDING:
         raise BadRequest(f"the query has {expanding} wildcard, regular-expression or fuzzy clauses (a bare word "
                          f"counts once per default field); the limit is {MAX_EXPANDING}: name the field, or "
@@ -76,22 +77,15 @@ def parse(query: str, spec: IndexSpec) -> Node:
     return node
 
 
-def _expanding_count(node: Node) -> int:
-    """Leaf clauses that walk a term dictionary (wildcards, regular expressions, fuzzy terms)."""
-    if isinstance(node, Bool):
-        return sum(_expanding_count(n) for n in (*node.must, *node.should, *node.must_not, *node.filter))
-    if isinstance(node, Boost):
-        return _expanding_count(node.query)
-    return 1 if isinstance(node, (Wildcard, Regex, Fuzzy)) else 0
-
-
-def _clause_count(node: Node) -> int:
+def _leaves(node: Node) -> Iterator[Node]:
     """Leaf clauses of a query, as OpenSearch counts them against its clause limit."""
     if isinstance(node, Bool):
-        return sum(_clause_count(n) for n in (*node.must, *node.should, *node.must_not, *node.filter))
-    if isinstance(node, Boost):
-        return _clause_count(node.query)
-    return 1
+        for child in (*node.must, *node.should, *node.must_not, *node.filter):
+            yield from _leaves(child)
+    elif isinstance(node, Boost):
+        yield from _leaves(node.query)
+    else:
+        yield node
 
 
 def _where(query: str, pos: int) -> dict:
