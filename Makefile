@@ -11,15 +11,18 @@ export INSIDER_DATA_DIR ?= ./data
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
+$(VENV)/.installed: pyproject.toml native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs) \
+		native/aggregate/Cargo.toml native/aggregate/Cargo.lock $(wildcard native/aggregate/src/*.rs)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
-	@# the compiled fast path of the parser (native/, Rust): optional, the pure-Python parser is the reference
+	@# the compiled fast paths (Rust): optional, the pure-Python parser and tantivy-py's aggregations
+	@# are the reference. native/: the parser; native/aggregate/: the embedded engine's aggregations.
 	@if command -v cargo >/dev/null 2>&1; then \
 		$(BIN)/pip install -q ./native || echo "native/ did not build: the pure-Python parser will be used"; \
+		$(BIN)/pip install -q ./native/aggregate || echo "native/aggregate/ did not build: tantivy-py will aggregate"; \
 	else \
-		echo "cargo not found: the pure-Python parser will be used (install Rust for the compiled fast path)"; \
+		echo "cargo not found: the pure-Python parser and tantivy-py's aggregations will be used (install Rust for the compiled fast paths)"; \
 	fi
 	touch $@
 

@@ -13,11 +13,10 @@ INSIDER_PURE_PYTHON=1 in the environment turns the fast path off (read at each c
 """
 from __future__ import annotations
 
-import os
-
 from indexer import derive, sectors
 from indexer.submission import decompress
 from insider.errors import RejectedInput
+from insider.settings import pure_python
 from mappings.transactions import OWNER_PARTITIONS
 
 try:
@@ -26,7 +25,6 @@ except ImportError:  # not built: the pure-Python pipeline is used
     _ext = None
 
 AVAILABLE = _ext is not None
-PURE_PYTHON_ENV = "INSIDER_PURE_PYTHON"
 
 _preparer = None
 if _ext is not None:
@@ -38,7 +36,7 @@ if _ext is not None:
 
 
 def enabled() -> bool:
-    return _preparer is not None and os.environ.get(PURE_PYTHON_ENV) != "1"
+    return _preparer is not None and not pure_python()
 
 
 def _input(data: bytes, max_bytes: int) -> bytes | None:

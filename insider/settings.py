@@ -31,9 +31,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INSIDER_SECTOR_OVERRIDES", None, "Optional CSV (key,sector,industry) keyed by ticker or CIK that overrides the SIC-derived classification."),
     Setting("INSIDER_AUTH", "on", "`off` (or 0/false/no) disables API-key checks (local demos only); `on` (or 1/true/yes) requires a key made with `insider keys create`; any other value is refused."),
     Setting("INSIDER_MAX_FILE_BYTES", str(20 * 1024 * 1024), "Largest input file `insider ingest` accepts; larger ones are rejected."),
-    Setting("INSIDER_PURE_PYTHON", None, "`1`: parse with the pure-Python reference parser even where the compiled fast path (native/, built by `make setup` when cargo is installed) is available; both give identical results."),
+    Setting("INSIDER_PURE_PYTHON", None, "`1`: use the reference code even where the compiled fast paths (native/, built by `make setup` when cargo is installed) are available: the pure-Python parser, and tantivy-py's own aggregations in the embedded engine. The results are identical either way."),
     Setting("INSIDER_RATE_LIMIT", "6000/minute", "Per-key HTTP rate limit, e.g. 6000/minute or 100/second (per client address when INSIDER_AUTH=off); 429 with Retry-After beyond it. Counted in memory by each server worker process, so N workers admit up to N times the limit."),
 )
+
+
+PURE_PYTHON_ENV = "INSIDER_PURE_PYTHON"
+
+
+def pure_python() -> bool:
+    """INSIDER_PURE_PYTHON=1: the compiled fast paths stay unused (read at each call)."""
+    return os.environ.get(PURE_PYTHON_ENV) == "1"
 
 
 def _env(name: str) -> str | None:

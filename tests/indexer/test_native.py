@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from indexer import native, pipeline
+from insider.settings import PURE_PYTHON_ENV
 from tests.conftest import CORPUS
 
 LIMIT = 50_000_000
@@ -40,15 +41,15 @@ def _extension():
 
 @contextmanager
 def _pure_python():
-    saved = os.environ.get(native.PURE_PYTHON_ENV)
-    os.environ[native.PURE_PYTHON_ENV] = "1"
+    saved = os.environ.get(PURE_PYTHON_ENV)
+    os.environ[PURE_PYTHON_ENV] = "1"
     try:
         yield
     finally:
         if saved is None:
-            os.environ.pop(native.PURE_PYTHON_ENV, None)
+            os.environ.pop(PURE_PYTHON_ENV, None)
         else:
-            os.environ[native.PURE_PYTHON_ENV] = saved
+            os.environ[PURE_PYTHON_ENV] = saved
 
 
 def reference(name: str, data: bytes, overrides: dict | None = None):

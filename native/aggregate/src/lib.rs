@@ -1,0 +1,160 @@
+//! insider_aggregate: exact aggregations over the tantivy index the project writes with
+//! tantivy-py, as a tantivy `Collector` over fast-field columns.
+//!
+//! `Index(path).aggregate(query, aggs)` answers what `TantivyEngine.aggregate` answers through
+//! tantivy-py (`_agg_result(aggs, searcher.aggregate(query, _agg_request(aggs)))`), equal value
+//! for value and type for type, or raises: `ValueError` for a malformed spec (and, with tantivy's
+//! words, for a request over the bucket limit), `NotImplementedError` for a valid request whose
+//! answer it does not reproduce exactly, which the caller then sends to tantivy-py. The query
+//! spec mirrors tantivy-py's `tantivy.Query` constructors (src/query.rs); the aggregation
+//! dialect is the one of search/engines/base.py (src/request.rs).
+//!
+//! tantivy's terms aggregation spends a few microseconds per returned bucket merging and
+//! serialising; exact distinct counts return thousands of buckets. Here a leaf bucket is a
+//! counter per column ordinal, and a text value is read from the dictionary once per segment.
+
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use tantivy::query::EnableScoring;
+use tantivy::{Executor, IndexReader, ReloadPolicy};
+
+mod collect;
+mod columns;
+mod error;
+mod output;
+mod query;
+mod request;
+mod result;
+
+use error::Error;
+
+/// A tantivy index directory, opened read-only (no writer is ever created).
+#[pyclass(frozen, module = "insider_aggregate")]
+pub struct Index {
+    path: String,
+    reader: IndexReader,
+    columns: Arc<columns::Columns>,
+    /// Segments are collected in parallel on the machine's cores (at most MAX_THREADS).
+    executor: Executor,
+}
+
+const MAX_THREADS: usize = 4;
+
+/// A panic caught at the boundary: NotImplementedError, so that tantivy-py answers.
+fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    Error::NotImplemented(format!("internal error: {message}"))
+}
+
+#[pymethods]
+impl Index {
+    #[new]
+    fn new(py: Python<'_>, path: &str) -> PyResult<Self> {
+        let opened = py.detach(|| -> Result<IndexReader, Error> {
+            let index = tantivy::Index::open_in_dir(path)?;
+            // Manual: the caller reloads when its own tantivy-py searcher does.
+            Ok(index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()?)
+        });
+        let reader = opened.map_err(|e| match e {
+            Error::Value(m) => Error::Value(format!("cannot open the index at {path}: {m}")),
+            other => other,
+        })?;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS);
+        let executor = if threads > 1 {
+            Executor::multi_thread(threads, "insider-aggregate-").map_err(Error::from)?
+        } else {
+            Executor::single_thread()
+        };
+        Ok(Index {
+            path: path.to_string(),
+            reader,
+            columns: Default::default(),
+            executor,
+        })
+    }
+
+    /// Makes the latest commit visible to the next `aggregate`.
+    fn reload(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| {
+            self.reader.reload()?;
+            let live: HashSet<_> = self
+                .reader
+                .searcher()
+                .segment_readers()
+                .iter()
+                .map(|s| s.segment_id())
+                .collect();
+            self.columns.keep_only(&live);
+            Ok::<(), tantivy::TantivyError>(())
+        })
+        .map_err(|e| Error::from(e).into())
+    }
+
+    /// The aggregations `aggs` (the dialect of `Engine.aggregate`) over the documents matching
+    /// `query` (a spec: see src/query.rs), normalised as `_agg_result` normalises them.
+    fn aggregate<'py>(
+        &self,
+        py: Python<'py>,
+        query: &Bound<'py, PyAny>,
+        aggs: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let searcher = self.reader.searcher();
+        let schema = searcher.schema();
+        let (query, request) = catch_unwind(AssertUnwindSafe(|| -> Result<_, Error> {
+            Ok((query::build(schema, query)?, request::parse(schema, aggs)?))
+        }))
+        .unwrap_or_else(|p| Err(internal(p)))?;
+        let collector = collect::AggCollector {
+            aggs: Arc::new(request),
+            columns: self.columns.clone(),
+        };
+        // The search, the merge and the ordering run without the GIL; only the Python objects
+        // are made with it. A panic (a bug here, or tantivy's on an input it does not expect)
+        // becomes NotImplementedError: tantivy-py then answers.
+        let outs = py.detach(|| {
+            catch_unwind(AssertUnwindSafe(|| -> Result<Vec<output::Out>, Error> {
+                let scoring = EnableScoring::disabled_from_searcher(&searcher);
+                let merged = searcher.search_with_executor(
+                    &*query,
+                    &collector,
+                    &self.executor,
+                    scoring,
+                )??;
+                output::finish(&collector.aggs, merged)
+            }))
+            .unwrap_or_else(|p| Err(internal(p)))
+        })?;
+        catch_unwind(AssertUnwindSafe(|| {
+            output::to_python(py, &collector.aggs, &outs)
+        }))
+        .unwrap_or_else(|p| Err(internal(p)))
+        .map_err(PyErr::from)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "insider_aggregate.Index({:?}, {} docs)",
+            self.path,
+            self.reader.searcher().num_docs()
+        )
+    }
+}
+
+#[pymodule]
+fn insider_aggregate(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Index>()?;
+    Ok(())
+}

@@ -1,0 +1,211 @@
+"""The compiled aggregation (native/aggregate/, `insider_aggregate`) answers every aggregation
+exactly as tantivy-py's own does: the analytics' requests on the real corpus, edge cases of the
+dialect (missing values, multi-valued fields, empty ranges, empty matches), commits and reindex
+swaps. What it cannot build is answered by tantivy-py; INSIDER_PURE_PYTHON=1 turns it off."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+from insider.errors import BadRequest
+from insider.settings import PURE_PYTHON_ENV
+from mappings.filings import FILINGS
+from mappings.transactions import TRANSACTIONS
+from search.analytics import by_sector, clusters, market, summary, tape
+from search.engines import tantivy_engine as te
+from search.engines.base import Batch
+from search.query import ast
+from tests.search.engines.test_tantivy_engine import make_rows
+
+NOW = datetime(2022, 1, 1, tzinfo=timezone.utc)
+DECADE = 3650
+
+
+@pytest.fixture(autouse=True)
+def _extension():
+    if te.insider_aggregate is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the compiled aggregation (insider_aggregate) is not installed: `make setup` builds it")
+        pytest.skip("the compiled aggregation is not built (needs cargo: `make setup`)")
+
+
+def compiled(engine, spec, query, aggs):
+    """The compiled answer, or te.Unsupported / NotImplementedError when it cannot take the request."""
+    return engine._compiled().aggregate(engine._kind_query(spec, query, engine.translate.for_spec()), aggs)
+
+
+def reference(engine, spec, query, aggs):
+    return engine._aggregate_reference(spec, query, aggs)
+
+
+@pytest.fixture
+def recorded(loaded_tantivy, monkeypatch):
+    """Every aggregation request the analytics make, as (spec, query, aggs)."""
+    requests = []
+    original = loaded_tantivy.aggregate
+
+    def record(spec, query, aggs):
+        requests.append((spec, query, aggs))
+        return original(spec, query, aggs)
+
+    monkeypatch.setattr(loaded_tantivy, "aggregate", record)
+    return loaded_tantivy, requests
+
+
+def run_the_analytics(engine) -> None:
+    for params in ({"filed_at_days": DECADE}, {"filed_at_days": DECADE, "group_by": "industry", "sector": "Technology"},
+                   {"filed_at_days": DECADE, "transaction_code": ("S", "F"), "acquired_disposed_code": "D",
+                    "min_value": 10_000, "max_value": 5_000_000, "is_officer": True},
+                   {"filed_at_days": DECADE, "is_c_suite": True, "exclude_10b5_1": True, "exclude_cashless": True},
+                   {"filed_at_days": 365, "transaction_days": 200, "is_ten_percent_owner": False}):
+        by_sector.by_sector(engine, NOW, **params)
+    for ticker, params in (("INTC", {"filed_at_days": DECADE}), ("GOOG", {"filed_at_days": DECADE, "is_c_suite": True}),
+                           ("AAPL", {"days": 365, "exclude_10b5_1": True})):
+        summary.by_ticker(engine, ticker, NOW, **params)
+    tape.by_ticker(engine, "INTC", NOW, filed_at_days=DECADE, limit=5)
+    clusters.find(engine, NOW, days=365, min_insiders=2)
+    market.global_stats(engine, NOW, filed_at_days=DECADE, top=5)
+
+
+def test_every_analytics_request_gets_the_answer_tantivy_py_gives(recorded):
+    engine, requests = recorded
+    run_the_analytics(engine)
+    compiled_ones = 0
+    for spec, query, aggs in requests:
+        try:
+            got = compiled(engine, spec, query, aggs)
+        except (te.Unsupported, NotImplementedError):
+            continue
+        assert got == reference(engine, spec, query, aggs), aggs
+        compiled_ones += 1
+    assert len(requests) >= 12 and compiled_ones == len(requests), (compiled_ones, len(requests))
+
+
+def test_by_sector_summary_and_global_stats_never_leave_the_compiled_path(recorded, monkeypatch):
+    engine, _ = recorded
+    fallbacks = []
+    monkeypatch.setattr(engine, "_aggregate_reference", lambda *a: fallbacks.append(a) or pytest.fail("fell back"))
+    by_sector.by_sector(engine, NOW, filed_at_days=DECADE, group_by="industry")
+    market.global_stats(engine, NOW, filed_at_days=365)
+    summary.by_ticker(engine, "INTC", NOW, filed_at_days=DECADE)  # resolves the ticker by a search, not an aggregation
+    assert fallbacks == []
+
+
+def test_the_answers_are_the_same_python_values_not_only_equal_numbers(loaded_tantivy):
+    aggs = {"s": {"sum": {"field": "value_cents"}}, "n": {"value_count": {"field": "value_cents"}},
+            "m": {"max": {"field": "filed_at"}}, "t": {"terms": {"field": "is_10b5_1", "size": 3}}}
+    got = compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    want = reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert got == want
+    assert type(got["s"]["value"]) is float and type(got["n"]["value"]) is int and type(got["m"]["value"]) is float
+    assert {b["key"] for b in got["t"]["buckets"]} == {"true", "false"}
+
+
+DIALECT_CASES = {
+    "terms with missing, nested two levels": {"g": {"terms": {"field": "sector", "size": 30, "missing": "~none"}, "aggs": {
+        "side": {"terms": {"field": "side", "size": 2}, "aggs": {"v": {"sum": {"field": "value_cents"}},
+                                                               "sh": {"sum": {"field": "shares_milli"}}}},
+        "issuers": {"terms": {"field": "issuer_cik", "size": 5}}}}},
+    "a multi-valued keyword field": {"o": {"terms": {"field": "owner_ciks", "size": 50}}},
+    "date histograms of both date kinds": {
+        "f": {"date_histogram": {"field": "filed_at"}, "aggs": {"c": {"terms": {"field": "code", "size": 4}}}},
+        "t": {"date_histogram": {"field": "transaction_date"}}},
+    "ranges with empty ones and sub-aggregations": {"r": {"range": {"field": "value_cents", "ranges": [
+        {"key": "small", "from": 0, "to": 100_000}, {"key": "none", "from": -5, "to": -1}, {"key": "big", "from": 10_000_000}]},
+        "aggs": {"t": {"terms": {"field": "side", "size": 2}}, "lo": {"min": {"field": "transaction_date"}},
+                 "n": {"value_count": {"field": "price"}}, "first": {"range": {"field": "line", "ranges": [
+                     {"key": "first", "to": 1}]}}}}},
+    "extremes and counts of every numeric kind": {
+        "a": {"min": {"field": "price"}}, "b": {"max": {"field": "shares"}}, "c": {"min": {"field": "line"}},
+        "d": {"max": {"field": "period_of_report"}}, "e": {"value_count": {"field": "ticker"}}},
+    "terms cut to their size": {"t": {"terms": {"field": "owner_key", "size": 7}},
+                                "u": {"terms": {"field": "ticker", "size": 1}}},
+}
+
+QUERIES = {
+    "everything": ast.MatchAll(),
+    "nothing": ast.MatchNone(),
+    "a filter with must_not": ast.Bool(filter=(ast.Range("filed_at", gte="2019-01-01", lt="2021-06-30T12:00:00Z"),),
+                                       must_not=(ast.Term("table", "derivative"), ast.Term("superseded", True))),
+    "should clauses": ast.Bool(should=(ast.Term("code", "P"), ast.Terms("ticker", ("INTC", "AAPL")))),
+    "numeric and boolean bounds": ast.Bool(filter=(ast.Range("value_cents", gt=100_000), ast.Range("price", lte=50.5),
+                                                   ast.Term("is_director", True), ast.Range("line", gte=0, lt=3))),
+    "a day-twin date range": ast.Range("transaction_date", gte="2020-03-02", lte="2020-09-30"),
+    "exists": ast.Exists("price"),
+}
+
+
+@pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
+@pytest.mark.parametrize("aggs", DIALECT_CASES.values(), ids=DIALECT_CASES.keys())
+def test_the_dialect_answers_as_tantivy_py_does(loaded_tantivy, aggs, query):
+    assert compiled(loaded_tantivy, TRANSACTIONS, query, aggs) == reference(loaded_tantivy, TRANSACTIONS, query, aggs)
+
+
+def test_a_float_sum_is_left_to_tantivy_py_which_rounds_in_its_own_order(loaded_tantivy):
+    """Sums of doubles (no analytics metric: money and shares are summed as integers) depend on the
+    order of the additions; the compiled path declines them rather than differ in the last bit."""
+    aggs = {"g": {"terms": {"field": "side", "size": 2}, "aggs": {"f": {"sum": {"field": "shares"}}}}}
+    with pytest.raises(NotImplementedError):
+        compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert loaded_tantivy.aggregate(TRANSACTIONS, ast.MatchAll(), aggs) == reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+
+
+def test_the_cases_above_are_not_all_empty(loaded_tantivy):
+    got = compiled(loaded_tantivy, TRANSACTIONS, QUERIES["a filter with must_not"], DIALECT_CASES["terms with missing, nested two levels"])
+    assert len(got["g"]["buckets"]) > 5 and any(b["key"] == "~none" for b in got["g"]["buckets"])
+    rows = compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), {"n": {"value_count": {"field": "id"}}})["n"]["value"]
+    owners = compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), {"o": {"terms": {"field": "owner_ciks", "size": 65_000}}})
+    assert sum(b["doc_count"] for b in owners["o"]["buckets"]) > rows  # joint filings: a row counts for each owner
+    got = compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), DIALECT_CASES["ranges with empty ones and sub-aggregations"])
+    assert [b["doc_count"] > 0 for b in got["r"]["buckets"]] == [True, False, True]
+
+
+def test_filings_aggregate_too(loaded_tantivy):
+    aggs = {"t": {"terms": {"field": "documentType", "size": 10}}}
+    assert compiled(loaded_tantivy, FILINGS, ast.MatchAll(), aggs) == reference(loaded_tantivy, FILINGS, ast.MatchAll(), aggs)
+
+
+def test_a_query_it_cannot_build_is_answered_by_tantivy_py(loaded_tantivy):
+    query = ast.Bool(filter=(ast.Wildcard("ticker", "IN*"), ast.Term("side", "D")))
+    aggs = {"t": {"terms": {"field": "ticker", "size": 10}}}
+    with pytest.raises(te.Unsupported):
+        compiled(loaded_tantivy, TRANSACTIONS, query, aggs)
+    got = loaded_tantivy.aggregate(TRANSACTIONS, query, aggs)
+    assert got == reference(loaded_tantivy, TRANSACTIONS, query, aggs)
+    assert {b["key"] for b in got["t"]["buckets"]} >= {"INTC"}
+
+
+def test_more_buckets_than_the_limit_is_a_bad_request(tantivy_engine):
+    rows = [{"id": f"r{i}", "owner_key": f"o{i}"} for i in range(40_000)]
+    tantivy_engine.write(Batch(filings=[], rows=rows))
+    aggs = {"o": {"terms": {"field": "owner_key", "size": 65_000}}, "i": {"terms": {"field": "id", "size": 65_000}}}
+    with pytest.raises(BadRequest, match="bucket limit"):
+        tantivy_engine.aggregate(TRANSACTIONS, ast.MatchAll(), aggs)  # 80,000 buckets in the answer
+    with pytest.raises(BadRequest, match="bucket limit"):
+        tantivy_engine._aggregate_reference(TRANSACTIONS, ast.MatchAll(), aggs)
+    one = tantivy_engine.aggregate(TRANSACTIONS, ast.MatchAll(), {"o": aggs["o"]})
+    assert len(one["o"]["buckets"]) == 40_000
+
+
+def test_each_commit_and_each_reindex_swap_is_seen_by_the_next_aggregation(tmp_path):
+    writer, reader = te.TantivyEngine(tmp_path), te.TantivyEngine(tmp_path)
+    writer.ensure_ready()
+    count = {"n": {"value_count": {"field": "id"}}}
+    rows = make_rows(4)
+    for n, row in enumerate(rows, start=1):
+        writer.write(Batch(filings=[], rows=[row]))
+        assert reader.aggregate(TRANSACTIONS, ast.MatchAll(), count) == {"n": {"value": n}}
+    filing = {"accessionNo": "0000000001-25-000001", "documentType": "4"}
+    writer.write(Batch(filings=[filing], rows=[]))
+    writer.reindex(lambda f: (f, [{"id": "new-row", "accession_no": f["accessionNo"]}]))
+    assert reader.aggregate(TRANSACTIONS, ast.MatchAll(), count) == {"n": {"value": 1}}
+    assert reader._compiled_cache[2] == reader._generation
+
+
+def test_pure_python_turns_it_off(loaded_tantivy, monkeypatch):
+    monkeypatch.setenv(PURE_PYTHON_ENV, "1")
+    assert loaded_tantivy._compiled() is None
+    aggs = {"t": {"terms": {"field": "side", "size": 2}}}
+    assert loaded_tantivy.aggregate(TRANSACTIONS, ast.MatchAll(), aggs) == reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
