@@ -19,6 +19,17 @@ from pathlib import Path
 BENCH_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)  # bench.serving pins INSIDER_NOW to this
 
 
+def median_ms(run, times: int = 7) -> float:
+    """The median of `times` runs of `run()` after one unmeasured run, in milliseconds."""
+    run()
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
 def main(argv=None) -> int:
     from mappings.transactions import TRANSACTIONS
     from search.analytics.by_sector import distinct_counts, group_size, sector_filters, sums_aggs
@@ -53,24 +64,12 @@ def main(argv=None) -> int:
     print(f"{rows} rows in the {args.days}-day window")
     for name, aggs in parts.items():
         request = _agg_request(aggs)
-        searcher.aggregate(query, request)
-        times = []
-        for _ in range(7):
-            start = time.perf_counter()
-            searcher.aggregate(query, request)
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"{name:34s} {statistics.median(times):7.1f} ms")
+        print(f"{name:34s} {median_ms(lambda: searcher.aggregate(query, request)):7.1f} ms")
     compiled = engine._compiled()
     if compiled is not None:  # the same whole request through the compiled aggregation (native/aggregate/)
         spec = engine._kind_query(TRANSACTIONS, filter_node(filters, BENCH_NOW), engine.translate.for_spec())
-        request = parts["whole request"]
-        compiled.aggregate(spec, request)
-        times = []
-        for _ in range(7):
-            start = time.perf_counter()
-            compiled.aggregate(spec, request)
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"{'whole request, compiled':34s} {statistics.median(times):7.1f} ms")
+        whole = parts["whole request"]
+        print(f"{'whole request, compiled':34s} {median_ms(lambda: compiled.aggregate(spec, whole)):7.1f} ms")
     engine.close()
     return 0
 
