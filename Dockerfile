@@ -1,6 +1,8 @@
 # The service image. Only the packages are copied: the work tree also holds .venv, .cache and data,
 # which must not end up in the image. The image has no Rust toolchain, so it parses with the
-# pure-Python reference parser (identical results; native/ is the faster path `make setup` builds).
+# pure-Python reference parser and the embedded engine aggregates through tantivy-py (identical
+# results; native/ and native/aggregate/ are the faster paths `make setup` builds). With
+# OPENSEARCH_URL set, as in docker-compose.yml, neither matters for serving.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
