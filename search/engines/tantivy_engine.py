@@ -946,7 +946,7 @@ class TantivyEngine(Engine):
 
     def aggregate(self, spec: IndexSpec, query: Node, aggs: dict[str, Any]) -> dict[str, Any]:
         """Through the compiled aggregation when it is built and can take the request, otherwise
-        through tantivy-py's: the results are equal (tests/search/engines/test_native_aggregate.py).
+        through tantivy-py's: the results are equal (tests/search/engines/test_compiled_aggregate.py).
         tantivy's terms aggregation costs 2-4 µs for every bucket it returns, and exact distinct
         counts are thousands of buckets: by-sector over a year at 1M filings, ~50 ms."""
         compiled = self._compiled()
