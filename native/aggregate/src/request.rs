@@ -125,6 +125,11 @@ fn parse_at(schema: &Schema, aggs: &Bound<'_, PyAny>, depth: usize) -> Result<Ve
     let mut out = Vec::with_capacity(aggs.len());
     for (name, spec) in aggs.iter() {
         let name = text(&name, "an aggregation's name")?;
+        if depth > 0 && (name == "key" || name == "doc_count") {
+            // A bucket's own keys: the reference's result would not hold both (it fails on
+            // `doc_count`), so the request is left to it.
+            return unsupported(format!("a sub-aggregation named {name:?}"));
+        }
         out.push(parse_one(schema, name, &spec, depth)?);
     }
     Ok(out)
@@ -152,6 +157,10 @@ fn number(obj: &Bound<'_, PyAny>, what: &str) -> Result<f64> {
         || !(obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>())
     {
         return value(format!("{what} must be a number, got {}", repr(obj)));
+    }
+    if obj.is_instance_of::<PyInt>() && obj.extract::<i64>().is_err() && obj.extract::<u64>().is_err() {
+        // tantivy-py refuses an integer it cannot read as 64 bits; a float that large it takes.
+        return unsupported(format!("{what}: an integer beyond 64 bits"));
     }
     obj.extract::<f64>()
         .or_else(|_| value(format!("{what} is out of range: {}", repr(obj))))
