@@ -537,6 +537,8 @@ def _agg_request(aggs: dict) -> dict:
         elif kind == "date_histogram":
             body = {"field": body["field"], "fixed_interval": "1d", "min_doc_count": 1}
         elif kind == "range":
+            if not body["ranges"]:  # tantivy panics on it (a PanicException, not an error)
+                raise BadRequest(f"the range aggregation {name!r} names no range")
             body = {"field": body["field"], "ranges": [dict(r) for r in body["ranges"]]}
         translated = {kind: body}
         if "aggs" in spec:

@@ -227,3 +227,10 @@ def test_requests_tantivy_py_refuses_are_left_to_it(loaded_tantivy, aggs):
         reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
     with pytest.raises(type(reference_error.value)):
         loaded_tantivy.aggregate(TRANSACTIONS, ast.MatchAll(), aggs)
+
+
+def test_a_range_aggregation_without_ranges_is_a_bad_request_not_a_panic(loaded_tantivy):
+    # The compiled path refuses it, and tantivy-py, asked next, would panic (a BaseException).
+    aggs = {"r": {"range": {"field": "value_cents", "ranges": []}}}
+    with pytest.raises(BadRequest, match="names no range"):
+        loaded_tantivy.aggregate(TRANSACTIONS, ast.MatchAll(), aggs)
