@@ -630,6 +630,7 @@ class TantivyEngine(Engine):
         self._schema = build_schema()      # what new generations are written with
         self.schema = self._schema          # the current generation's (an older index keeps its own)
         self.translate = Translator(self.schema)
+        self.translate_spec = self.translate.for_spec()  # the same translation, for the compiled aggregation
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._generation: str | None = None
@@ -717,6 +718,7 @@ class TantivyEngine(Engine):
                 self.schema = self._index.schema
                 self.translate = Translator(self.schema, day_terms=_has_day_terms(self.schema),
                                             pair_terms=_has_pair_terms(self.schema))
+                self.translate_spec = self.translate.for_spec()
                 self._base64_source = not _source_is_text(self.schema)
             return self._index
 
@@ -954,7 +956,7 @@ class TantivyEngine(Engine):
         compiled = self._compiled()
         if compiled is not None:
             try:
-                return compiled.aggregate(self._kind_query(spec, query, self.translate.for_spec()), aggs)
+                return compiled.aggregate(self._kind_query(spec, query, self.translate_spec), aggs)
             except (Unsupported, NotImplementedError):
                 pass  # a clause or an aggregation it does not do: tantivy-py's answers
             except ValueError as exc:
