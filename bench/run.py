@@ -132,6 +132,10 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="serving benchmarks: keep the embedded index here and reuse it on the next run with "
                              "the same --query-filings (default: a temporary directory, removed afterwards)")
+    parser.add_argument("--serving-order", choices=("filed", "drawn"), default="filed",
+                        help="serving benchmarks: load the scaled filings in filing order (as `insider sync`, "
+                             "`insider follow` and `insider reindex` write them) or in the order drawn, dates "
+                             "scattered (an index ingested in no particular order)")
     args = parser.parse_args(argv)
     sections = args.only.split(",")
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -152,7 +156,8 @@ def main(argv=None) -> int:
     if {"query", "analytics", "http"} & set(sections):
         from bench.serving import bench_serving
 
-        results.update(bench_serving(args.query_filings, sections, tuple(args.engines.split(",")), args.data_dir))
+        results.update(bench_serving(args.query_filings, sections, tuple(args.engines.split(",")), args.data_dir,
+                                     args.serving_order))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"latest-{'-'.join(sections)}.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

@@ -35,12 +35,12 @@ SORTS = [None, [{"periodOfReport": {"order": "asc"}}]]
 WARMUP_ROUNDS = 5
 
 
-def _load(engine, settings, filings: int) -> float:
+def _load(engine, settings, filings: int, order: str = "filed") -> float:
     from bench.corpus import scaled_filings
     from indexer.pipeline import Ingestor
 
     start = time.perf_counter()
-    Ingestor(engine, settings, batch_size=5000, workers=os.cpu_count() or 2).ingest_documents(scaled_filings(filings))
+    Ingestor(engine, settings, batch_size=5000, workers=os.cpu_count() or 2).ingest_documents(scaled_filings(filings, order=order))
     return time.perf_counter() - start
 
 
@@ -207,18 +207,20 @@ def _opensearch_settle(engine, limit_s: int = 900) -> float:
 LOADED_MARK = "bench-loaded-filings"
 
 
-def _mark(filings: int) -> str:
-    """What a reusable embedded index holds: the number of filings and the schema it was written
-    with (an index from another schema would be served in its legacy mode)."""
+def _mark(filings: int, order: str = "filed") -> str:
+    """What a reusable embedded index holds: the number of filings, the order they were loaded in
+    and the schema it was written with (an index from another schema would be served in its
+    legacy mode)."""
     from search.engines import tantivy_engine as te
 
     layout = repr((sorted((p, f.type) for p, f in te.FIELDS.items()), sorted(te.FAST), sorted(te.DAY_FIELDS),
                    te._source_is_text(te.build_schema()), sorted(te.PAIR_FIELDS)))
-    return f"{filings} {hashlib.sha256(layout.encode()).hexdigest()[:16]}"
+    suffix = "" if order == "drawn" else f" {order}"  # "drawn" indexes predate the choice: their marks stay valid
+    return f"{filings} {hashlib.sha256(layout.encode()).hexdigest()[:16]}{suffix}"
 
 
 def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ...] = ("tantivy", "opensearch"),
-                  data_dir: Path | None = None) -> dict:
+                  data_dir: Path | None = None, order: str = "filed") -> dict:
     """`data_dir`: keep the embedded index there, and reuse it when an earlier run already loaded
     the same number of filings into it (loading 1M filings takes ~25 minutes); otherwise the
     index lives in a temporary directory that is removed afterwards."""
@@ -245,7 +247,7 @@ def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ..
     except OSError as exc:
         results["opensearch"] = {"skipped": f"no OpenSearch at {url}: {exc}"}
     try:
-        _measure(engines, settings, filings, sections, results, tmp, mark)
+        _measure(engines, settings, filings, sections, results, tmp, mark, order)
     finally:
         for engine in engines.values():
             engine.close()
@@ -254,13 +256,14 @@ def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ..
     return results
 
 
-def _measure(engines: dict, settings, filings: int, sections: list[str], results: dict, tmp: Path, mark: Path) -> None:
+def _measure(engines: dict, settings, filings: int, sections: list[str], results: dict, tmp: Path, mark: Path,
+             order: str) -> None:
     from service.app import create_app
 
     for name, engine in engines.items():
-        if name == "tantivy" and mark.exists() and mark.read_text().strip() == _mark(filings):
+        if name == "tantivy" and mark.exists() and mark.read_text().strip() == _mark(filings, order):
             engine.ensure_ready()
-            entry = {"filings": filings, "load_seconds": None, "reused_index": str(tmp)}
+            entry = {"filings": filings, "order": order, "load_seconds": None, "reused_index": str(tmp)}
         elif name == "opensearch" and _opensearch_holds(engine, filings):
             entry = {"filings": filings, "load_seconds": None, "reused_index": "bench-* indexes",
                      "merges_waited_s": _opensearch_settle(engine)}
@@ -271,10 +274,10 @@ def _measure(engines: dict, settings, filings: int, sections: list[str], results
             else:  # likewise: the bench indexes start empty, under this version's mappings
                 engine.client.indices.delete(index=f"{engine.prefix}-*", ignore_unavailable=True)
             engine.ensure_ready()
-            entry = {"filings": filings, "load_seconds": round(_load(engine, settings, filings))}
+            entry = {"filings": filings, "order": order, "load_seconds": round(_load(engine, settings, filings, order))}
             if name == "tantivy":
                 engine.close()  # lets tantivy finish merging segments: measurements start on a settled index
-                mark.write_text(_mark(filings))
+                mark.write_text(_mark(filings, order))
             else:
                 entry["merges_waited_s"] = _opensearch_settle(engine)
         if "query" in sections:

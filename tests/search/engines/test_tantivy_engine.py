@@ -156,6 +156,56 @@ def test_reindex_swaps_in_a_new_generation_and_a_failed_one_leaves_the_old_servi
     assert docs == [{**filing, "remarks": "rebuilt"}]
 
 
+def _layout(engine) -> list[list[datetime | None]]:
+    """Each segment's filings, then its rows, in doc-id order, as their filing times (filings'
+    `filedAt`, rows' `filed_at`): how a date window's documents lie on disk."""
+    import tantivy
+
+    from search.engines.tantivy_engine import SOURCE
+
+    searcher = engine._searcher()
+    hits = searcher.search(tantivy.Query.all_query(), limit=10_000).hits
+    runs: dict[tuple, list] = {}
+    for _, addr in sorted(hits, key=lambda h: (h[1].segment_ord, h[1].doc)):
+        doc = orjson.loads(searcher.doc(addr).get_first(SOURCE))
+        moment = doc["filedAt"] if "accessionNo" in doc else doc["filed_at"]
+        runs.setdefault((addr.segment_ord, "accessionNo" in doc), []).append(
+            datetime.fromisoformat(moment) if moment else None)
+    return list(runs.values())
+
+
+def _in_filing_order(segment: list) -> bool:
+    dated = [m for m in segment if m is not None]
+    return dated == sorted(dated) and segment[:len(dated)] == dated  # undated last
+
+
+def test_reindex_writes_the_filings_and_their_rows_in_filing_order(tantivy_engine):
+    """A year's window is then a few runs of each segment, which the compiled aggregation reads
+    at memory speed, however the filings were ingested."""
+    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    filings = [{"accessionNo": f"0000000001-25-{i:06d}", "documentType": "4", "issuer": {"cik": "1"},
+                "reportingOwner": {"cik": "2"}, "reportingOwners": [{"cik": "2"}],
+                "filedAt": (start + timedelta(days=i * 3, hours=i % 5)).isoformat()} for i in range(120)]
+    filings.append({**filings[0], "accessionNo": "0000000001-25-999999", "filedAt": None})
+
+    def rows_of(filing):
+        return [{"id": f"{filing['accessionNo']}-{n}", "accession_no": filing["accessionNo"],
+                 "filed_at": filing["filedAt"]} for n in range(3)] if filing["filedAt"] else []
+
+    shuffled = filings[:]
+    random.Random(5).shuffle(shuffled)
+    for chunk in range(0, len(shuffled), 40):  # several commits, several segments
+        part = shuffled[chunk:chunk + 40]
+        tantivy_engine.write(Batch(filings=part, rows=[r for f in part for r in rows_of(f)]))
+    assert not all(_in_filing_order(segment) for segment in _layout(tantivy_engine))  # the test can fail
+
+    assert [f["accessionNo"] for f in tantivy_engine.iter_filings()] == [f["accessionNo"] for f in filings]
+    assert tantivy_engine.reindex(lambda f: (f, rows_of(f))) == len(filings)
+    layout = _layout(tantivy_engine)
+    assert sum(map(len, layout)) == len(filings) + 3 * (len(filings) - 1)
+    assert all(_in_filing_order(segment) for segment in layout)
+
+
 def test_keyword_ranges_select_exactly_the_strings_between_the_bounds(tantivy_engine):
     rng = random.Random(3)
     tickers = sorted({"".join(rng.choice("ABCab0-./ é") for _ in range(rng.randrange(1, 5))) for _ in range(300)})
