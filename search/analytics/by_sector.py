@@ -47,7 +47,7 @@ def issuer_size(group_by: str) -> int:
 def sums_aggs(group_by: str) -> dict:
     return {"groups": {
         "terms": {"field": group_by, "size": group_size(group_by), "missing": UNCLASSIFIED},
-        "aggs": {**side_aggs(), "issuers": {"terms": {"field": "issuer_cik", "size": issuer_size(group_by)}}},
+        "aggs": {**side_aggs(), "issuers": {"distinct": {"field": "issuer_cik", "size": issuer_size(group_by)}}},
     }}
 
 
@@ -59,9 +59,10 @@ def groups_from(result: dict, group_by: str) -> dict[str, dict]:
     limit = issuer_size(group_by)
     groups = {}
     for b in buckets:
-        if len(b["issuers"]["buckets"]) >= limit:
+        issuers = b["issuers"]["value"]
+        if issuers >= limit:
             raise BadRequest(f"more than {limit - 1} issuers in the {group_by} {b['key']!r}; narrow the window")
-        groups[b["key"]] = {"rows": b["doc_count"], "flow": flow(b), "unique_issuers": len(b["issuers"]["buckets"])}
+        groups[b["key"]] = {"rows": b["doc_count"], "flow": flow(b), "unique_issuers": issuers}
     return groups
 
 

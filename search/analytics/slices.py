@@ -1,7 +1,8 @@
 """Exact distinct counts (insiders, filings) computed by the engine, in slices of the owner space.
 
-A distinct count is the number of buckets of a terms aggregation; tantivy's cardinality is only
-approximate, and both engines refuse to return more than 65,000 buckets per request. Every row
+A distinct count is the engine's `distinct` aggregation (search/engines/base.py): exact, as far as
+its size; tantivy's and OpenSearch's cardinality are only approximate. Its values count as buckets,
+and both engines refuse more than 65,000 buckets per request. Every row
 carries `owner_partition` = hash(owner_key) % 16, and a filing has exactly one canonical owner, so
 each owner_key and each accession_no lives in exactly one partition: the counts of disjoint
 partition ranges add up to the exact total. The number of slices is chosen from the row count
@@ -74,7 +75,7 @@ def terms_size(counts: tuple[Distinct, ...], largest: int, group_size: int) -> i
 def distinct_aggs(counts: tuple[Distinct, ...], size: int, group_size: int) -> dict:
     aggs = {}
     for d in counts:
-        values = {"range": FIRST_LINE} if d.by_first_line else {"terms": {"field": d.field, "size": size}}
+        values = {"range": FIRST_LINE} if d.by_first_line else {"distinct": {"field": d.field, "size": size}}
         if d.by is None:
             aggs[d.name] = values
         else:
@@ -86,7 +87,7 @@ def distinct_aggs(counts: tuple[Distinct, ...], size: int, group_size: int) -> d
 def distinct_values(counts: tuple[Distinct, ...], result: dict) -> dict:
     """name -> number of distinct values, or name -> {group key -> number} for grouped counts."""
     def number(d: Distinct, values: dict) -> int:
-        return values["buckets"][0]["doc_count"] if d.by_first_line else len(values["buckets"])
+        return values["buckets"][0]["doc_count"] if d.by_first_line else values["value"]
 
     out: dict = {}
     for d in counts:
@@ -102,7 +103,7 @@ def _truncated(counts: tuple[Distinct, ...], size: int, result: dict) -> bool:
         if d.by_first_line:
             continue
         groups = [result[d.name]] if d.by is None else [b["values"] for b in result[d.name]["buckets"]]
-        if any(len(g["buckets"]) >= size for g in groups):
+        if any(g["value"] >= size for g in groups):
             return True
     return False
 

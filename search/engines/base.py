@@ -88,6 +88,7 @@ class Engine(ABC):
                                                                            ranges must not overlap
           {"sum" | "min" | "max": {"field": F}}                              F long/double/date
           {"value_count": {"field": F}}
+          {"distinct": {"field": F, "size": N}}                              F keyword; no sub-aggregations
         Result:
           terms           {"buckets": [{"key": str, "doc_count": int, <sub-results>}]}
                           exact counts, ordered by doc_count desc then key asc, at most N;
@@ -98,6 +99,10 @@ class Engine(ABC):
           sum             {"value": float}        0.0 over no documents
           min / max       {"value": float | None} None over no documents; dates as epoch ms
           value_count     {"value": int}
+          distinct        {"value": int}          the number of distinct values of F, exact, but at most
+                                                  N (N means "N or more"); its values count toward the
+                                                  bucket limit as N terms buckets would (both engines
+                                                  may name them to count them), N ≤ 65,000
         Raises BadRequest when the request would exceed the engine's bucket limit (65,000).
         """
 

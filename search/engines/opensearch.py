@@ -215,6 +215,12 @@ def aggs_to_dsl(spec: IndexSpec, aggs: dict[str, Any]) -> dict:
 
 
 def _agg_to_dsl(spec: IndexSpec, request: dict) -> dict:
+    if "distinct" in request:
+        # Exact: the buckets of a terms aggregation, counted (cardinality is an estimate).
+        params = request["distinct"]
+        if request.get("aggs") or set(params) != {"field", "size"}:
+            raise BadRequest("a distinct aggregation takes a field and a size, and no sub-aggregations")
+        return _agg_to_dsl(spec, {"terms": {"field": params["field"], "size": params["size"]}})
     if "terms" in request:
         params = request["terms"]
         if params["size"] > MAX_BUCKETS:
@@ -254,6 +260,8 @@ def normalise_aggs(aggs: dict[str, Any], result: dict[str, Any]) -> dict[str, An
 
 
 def _normalise(request: dict, raw: dict) -> dict:
+    if "distinct" in request:
+        return {"value": len(raw["buckets"])}
     if "range" in request:
         # OpenSearch orders range buckets by their bounds; the contract is the request's order.
         found = {b["key"]: b for b in raw["buckets"]}
@@ -275,12 +283,16 @@ def _normalise(request: dict, raw: dict) -> dict:
     return {"value": None if value is None else float(value)}
 
 
-def bucket_count(result: dict[str, Any]) -> int:
-    """Buckets at every level of a normalised aggregation result."""
+def bucket_count(aggs: dict[str, Any], result: dict[str, Any]) -> int:
+    """Buckets at every level of a normalised aggregation result; a distinct count's values are
+    buckets too (OpenSearch returned one per value, and tantivy counts them so)."""
     count = 0
-    for agg in result.values():
-        for bucket in agg.get("buckets", ()):
-            count += 1 + bucket_count({k: v for k, v in bucket.items() if isinstance(v, dict)})
+    for name, request in aggs.items():
+        if "distinct" in request:
+            count += result[name]["value"]
+            continue
+        for bucket in result[name].get("buckets", ()):
+            count += 1 + bucket_count(request.get("aggs") or {}, bucket)
     return count
 
 
@@ -483,7 +495,7 @@ class OpenSearchEngine(Engine):
         response = self.client.search(index=self.alias(spec), body=body)
         result = normalise_aggs(aggs, response.get("aggregations", {}))
         # OpenSearch's own cap (search.max_buckets, 65,535) is a cluster setting; ours is enforced here.
-        if bucket_count(result) > MAX_BUCKETS:
+        if bucket_count(aggs, result) > MAX_BUCKETS:
             raise BadRequest(f"the aggregation would return more than {MAX_BUCKETS} buckets")
         return result
 

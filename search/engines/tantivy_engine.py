@@ -532,7 +532,12 @@ def _agg_request(aggs: dict) -> dict:
     for name, spec in aggs.items():
         kind = next(k for k in spec if k != "aggs")
         body = dict(spec[kind])
-        if kind == "terms":
+        if kind == "distinct":
+            # Its terms, counted in _agg_result: exact up to `size`, the most it reports (a segment
+            # tantivy cuts to its segment size holds more values than that already).
+            _check_distinct(name, spec)
+            kind, body = "terms", {"field": body["field"], "size": body["size"], "segment_size": BUCKET_LIMIT}
+        elif kind == "terms":
             size = body.get("size", 10)
             body = {"field": body["field"], "size": size, "segment_size": BUCKET_LIMIT,
                     **({"missing": body["missing"]} if "missing" in body else {})}
@@ -549,13 +554,21 @@ def _agg_request(aggs: dict) -> dict:
     return out
 
 
+def _check_distinct(name: str, spec: dict) -> None:
+    body = spec["distinct"]
+    if "aggs" in spec or set(body) != {"field", "size"}:
+        raise BadRequest(f"the distinct aggregation {name!r} takes a field and a size, and no sub-aggregations")
+
+
 def _agg_result(aggs: dict, raw: dict) -> dict:
     out = {}
     for name, spec in aggs.items():
         kind = next(k for k in spec if k != "aggs")
         res = raw.get(name, {})
         field = FIELDS[spec[kind]["field"]]
-        if kind == "terms" and "aggs" not in spec and field.type != "boolean":
+        if kind == "distinct":
+            out[name] = {"value": min(len(res.get("buckets", ())), spec[kind]["size"])}
+        elif kind == "terms" and "aggs" not in spec and field.type != "boolean":
             # The common leaf (distinct counts: thousands of buckets): keys are strings already.
             pairs = sorted((-b["doc_count"], str(b["key"])) for b in res.get("buckets", ()))
             out[name] = {"buckets": [{"key": k, "doc_count": -n} for n, k in pairs[: spec[kind].get("size", 10)]]}

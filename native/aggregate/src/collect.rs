@@ -27,6 +27,7 @@ use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader};
 use crate::columns::{Columns, Want};
 use crate::error::{unsupported, Error, Result};
 use crate::request::{Agg, Kind, MetricColumn, MetricOp, NumColumn, TermsColumn};
+use rustc_hash::FxHashSet;
 use crate::result::{lowest_bit, merge_all, Bucket, MState, Res, TermKey};
 
 pub struct AggCollector {
@@ -311,6 +312,7 @@ enum State {
     Days(DaysState),
     Ranges(RangesState),
     Metric(MetricState),
+    Distinct(DistinctState),
 }
 
 /// No bucket yet for this (parent, key) in a table.
@@ -449,6 +451,26 @@ struct MetricState {
     states: Vec<MState>,
 }
 
+/// A distinct count in one segment: which (parent bucket, ordinal) pairs were seen.
+struct DistinctState {
+    field: String,
+    source: TermsSource,
+    /// The dictionary's size: ordinals are below it.
+    width: usize,
+    seen: Seen,
+}
+
+/// A bit per (parent, ordinal) when that table is small enough to clear for the documents at
+/// hand, otherwise the pairs seen, hashed.
+enum Seen {
+    Dense(Vec<u64>),
+    Hashed(FxHashSet<u64>),
+}
+
+/// Bits of a dense table cleared for a distinct count at the least (128 KiB), and per document.
+const DENSE_BITS_MIN: usize = 1 << 20;
+const DENSE_BITS_PER_DOC: usize = 128;
+
 /// The (bucket, document position) pairs a bucket aggregation hands to its sub-aggregations.
 struct Pairs {
     parents: Vec<u32>,
@@ -509,6 +531,19 @@ impl SegNode {
                     top,
                 })
             }
+            Kind::Distinct(d) => {
+                let column = column(&d.field, Want::Str)?.str();
+                let width = column.as_ref().map_or(0, |c| c.num_terms());
+                if width >= u32::MAX as usize {
+                    return unsupported(format!("more than 2**32 distinct values of `{}`", d.field));
+                }
+                State::Distinct(DistinctState {
+                    field: d.field.clone(),
+                    source: TermsSource::Str(column),
+                    width,
+                    seen: Seen::Hashed(FxHashSet::default()),
+                })
+            }
             Kind::DateHistogram { field } => State::Days(DaysState {
                 field: field.clone(),
                 column: column(field, Want::Date)?.date(),
@@ -562,6 +597,7 @@ impl SegNode {
             State::Days(d) => d.collect(ctx, subs, parents, docs),
             State::Ranges(r) => r.collect(ctx, subs, parents, docs),
             State::Metric(m) => m.collect(ctx, parents, docs),
+            State::Distinct(d) => d.collect(ctx, parents, docs),
         }
     }
 
@@ -573,6 +609,7 @@ impl SegNode {
             State::Days(d) => d.harvest(subs, parents),
             State::Ranges(r) => r.harvest(subs, parents),
             State::Metric(m) => Ok(m.harvest(parents)),
+            State::Distinct(d) => d.harvest(parents),
         }
     }
 }
@@ -762,6 +799,99 @@ impl TermsState {
             }
             if let Some(slot) = out.get_mut(parent as usize) {
                 *slot = Some(Res::Terms(list));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl DistinctState {
+    fn collect(&mut self, ctx: &mut Ctx, parents: &[u32], docs: &[u32]) {
+        if self.width == 0 {
+            return; // no column (or no value) in this segment
+        }
+        let values = ords(ctx, &self.field, &self.source);
+        let width = self.width;
+        let bits = parent_count(parents).saturating_mul(width);
+        if bits <= DENSE_BITS_MIN.max(docs.len().saturating_mul(DENSE_BITS_PER_DOC)) {
+            let mut table = vec![0u64; bits.div_ceil(64)];
+            for (&parent, &doc) in parents.iter().zip(docs) {
+                let row = parent as usize * width;
+                for &ord in values.of(doc) {
+                    let at = row + ord as usize;
+                    table[at / 64] |= 1 << (at % 64);
+                }
+            }
+            self.seen = Seen::Dense(table);
+        } else {
+            let mut set = FxHashSet::default();
+            for (&parent, &doc) in parents.iter().zip(docs) {
+                for &ord in values.of(doc) {
+                    set.insert(u64::from(parent) << 32 | ord);
+                }
+            }
+            self.seen = Seen::Hashed(set);
+        }
+    }
+
+    /// Per parent bucket, the distinct values seen under it, named and sorted.
+    fn harvest(self, parents: usize) -> Result<Vec<Option<Res>>> {
+        // (parent, ordinal) pairs in order: by parent, then ordinal (the values' byte order).
+        let pairs: Vec<(u32, u32)> = match self.seen {
+            Seen::Dense(table) => {
+                let mut pairs = Vec::new();
+                for (w, &word) in table.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        let at = w * 64 + word.trailing_zeros() as usize;
+                        pairs.push(((at / self.width) as u32, (at % self.width) as u32));
+                        word &= word - 1;
+                    }
+                }
+                pairs
+            }
+            Seen::Hashed(set) => {
+                let mut pairs: Vec<(u32, u32)> =
+                    set.into_iter().map(|k| ((k >> 32) as u32, k as u32)).collect();
+                pairs.sort_unstable();
+                pairs
+            }
+        };
+        let mut out: Vec<Option<Res>> = (0..parents).map(|_| None).collect();
+        if pairs.is_empty() {
+            return Ok(out);
+        }
+        let TermsSource::Str(Some(column)) = &self.source else {
+            return Err(Error::Value("a distinct count without its column".to_string()));
+        };
+        // Each ordinal named once, in ordinal order.
+        let mut ords: Vec<u64> = pairs.iter().map(|&(_, ord)| u64::from(ord)).collect();
+        ords.sort_unstable();
+        ords.dedup();
+        let mut names: Vec<String> = Vec::with_capacity(ords.len());
+        let mut bad_utf8 = false;
+        let found = column
+            .dictionary()
+            .sorted_ords_to_term_cb(&ords, |bytes| match std::str::from_utf8(bytes) {
+                Ok(text) => names.push(text.to_string()),
+                Err(_) => bad_utf8 = true,
+            })?;
+        if !found || bad_utf8 || names.len() != ords.len() {
+            return Err(Error::Value(
+                "a text fast field's dictionary does not hold all of its ordinals".to_string(),
+            ));
+        }
+        let mut at = 0;
+        while at < pairs.len() {
+            let parent = pairs[at].0;
+            let mut list = Vec::new();
+            while at < pairs.len() && pairs[at].0 == parent {
+                let i = ords.partition_point(|&o| o < u64::from(pairs[at].1));
+                list.push(names[i].clone());
+                at += 1;
+            }
+            if let Some(slot) = out.get_mut(parent as usize) {
+                *slot = Some(Res::Distinct(list));
             }
         }
         Ok(out)

@@ -17,6 +17,8 @@ pub enum Out {
     /// Terms (ordered and cut), days (ascending) or ranges (every bucket, the gaps too).
     Buckets(Vec<OutBucket>),
     Metric(MState),
+    /// A distinct count, already cut to its size.
+    Count(u64),
 }
 
 pub struct OutBucket {
@@ -64,6 +66,8 @@ fn count(out: &Out) -> u64 {
             .map(|b| 1 + b.subs.iter().map(count).sum::<u64>())
             .sum(),
         Out::Metric(_) => 0,
+        // The reference's terms aggregation returns one bucket per value counted.
+        Out::Count(n) => *n,
     }
 }
 
@@ -144,6 +148,13 @@ fn finalize(agg: &Agg, res: Option<Res>) -> Out {
                     .collect(),
             )
         }
+        (Kind::Distinct(d), res) => {
+            let n = match res {
+                Some(Res::Distinct(values)) => values.len(),
+                _ => 0,
+            };
+            Out::Count(n.min(d.size) as u64)
+        }
         (Kind::Metric(_), res) => match res {
             Some(Res::Metric(state)) => Out::Metric(state),
             _ => Out::Metric(MState::default()),
@@ -187,6 +198,7 @@ fn emit<'py>(py: Python<'py>, agg: &Agg, out: &Out) -> Result<Bound<'py, PyAny>>
             }
             dict.set_item(intern!(py, "buckets"), list)?;
         }
+        (Kind::Distinct(_), Out::Count(n)) => dict.set_item(intern!(py, "value"), *n)?,
         (Kind::Metric(m), Out::Metric(s)) => {
             let value = intern!(py, "value");
             match m.op {

@@ -47,6 +47,18 @@ pub enum Kind {
     },
     Range(Ranges),
     Metric(Metric),
+    /// The number of distinct values of a text field, at most `size`.
+    Distinct(Distinct),
+}
+
+/// `{"distinct": {"field": F, "size": N}}`: how many distinct values of the text field F the
+/// documents hold, at most N (N means "N or more"). The reference asks tantivy for the terms
+/// aggregation of size N and counts its buckets, which is exact as far as N: a segment cut to
+/// tantivy's segment size (65,000, or N when larger) holds more values than N already. Its
+/// buckets count toward the bucket limit, as the reference's do.
+pub struct Distinct {
+    pub field: String,
+    pub size: usize,
 }
 
 pub struct Terms {
@@ -203,6 +215,12 @@ fn parse_one(schema: &Schema, name: String, spec: &Bound<'_, PyAny>, depth: usiz
             Kind::DateHistogram { field }
         }
         "range" => Kind::Range(ranges(schema, &field, body)?),
+        "distinct" => {
+            if sub_spec.is_some() {
+                return value(format!("the distinct aggregation {name:?} takes no sub-aggregations"));
+            }
+            Kind::Distinct(distinct(schema, &field, body)?)
+        }
         "sum" | "min" | "max" | "value_count" => {
             let op = match kind_name.as_str() {
                 "sum" => MetricOp::Sum,
@@ -256,21 +274,7 @@ fn terms(schema: &Schema, field: &str, body: &Bound<'_, PyDict>) -> Result<Terms
     };
     let size = match get(body, "size")? {
         None => 10,
-        Some(s) => {
-            if s.is_instance_of::<PyBool>() {
-                return value(format!(
-                    "the size of a terms aggregation must be an int, got {}",
-                    repr(&s)
-                ));
-            }
-            let n = s.extract::<u32>().or_else(|_| {
-                value(format!(
-                    "the size of a terms aggregation must be an int from 0 to 2**32-1, got {}",
-                    repr(&s)
-                ))
-            })?;
-            n as usize
-        }
+        Some(s) => size_of(&s, "terms")?,
     };
     let missing = match get(body, "missing")? {
         None => None,
@@ -290,6 +294,42 @@ fn terms(schema: &Schema, field: &str, body: &Bound<'_, PyDict>) -> Result<Terms
         segment_size: SEGMENT_SIZE.max(size as u64) as usize,
         missing,
     })
+}
+
+/// An aggregation's `size`: an int from 0 to 2**32-1.
+fn size_of(s: &Bound<'_, PyAny>, kind: &str) -> Result<usize> {
+    if s.is_instance_of::<PyBool>() {
+        return value(format!(
+            "the size of a {kind} aggregation must be an int, got {}",
+            repr(s)
+        ));
+    }
+    let n = s.extract::<u32>().or_else(|_| {
+        value(format!(
+            "the size of a {kind} aggregation must be an int from 0 to 2**32-1, got {}",
+            repr(s)
+        ))
+    })?;
+    Ok(n as usize)
+}
+
+fn distinct(schema: &Schema, field: &str, body: &Bound<'_, PyDict>) -> Result<Distinct> {
+    let Some(size) = get(body, "size")? else {
+        return value("a distinct aggregation needs a size");
+    };
+    let size = size_of(&size, "distinct")?;
+    if body.len() != 2 {
+        return value("a distinct aggregation takes a field and a size, nothing else");
+    }
+    match fast_type(schema, field)? {
+        Type::Str => Ok(Distinct {
+            field: field.to_string(),
+            size,
+        }),
+        other => unsupported(format!(
+            "a distinct aggregation over the {other:?} field `{field}`"
+        )),
+    }
 }
 
 fn metric(schema: &Schema, field: String, op: MetricOp) -> Result<Metric> {

@@ -12,6 +12,8 @@ pub enum Res {
     /// One bucket per range bucket (the requested ones and tantivy's gaps), in start order.
     Ranges(Vec<Bucket>),
     Metric(MState),
+    /// The distinct values seen, sorted and without repeats.
+    Distinct(Vec<String>),
 }
 
 /// A terms bucket's key as tantivy keeps it apart: the `missing` key of a boolean field is a
@@ -139,6 +141,13 @@ pub fn merge_all(results: Vec<Option<Res>>) -> Option<Res> {
                     .collect(),
             )
         }
+        Res::Distinct(_) => Res::Distinct(
+            results
+                .into_iter()
+                .filter_map(|r| if let Res::Distinct(l) = r { Some(l) } else { None })
+                .reduce(union)
+                .unwrap_or_default(),
+        ),
         Res::Metric(_) => {
             let mut total = MState::default();
             for r in &results {
@@ -149,6 +158,29 @@ pub fn merge_all(results: Vec<Option<Res>>) -> Option<Res> {
             Res::Metric(total)
         }
     })
+}
+
+/// Two sorted lists without repeats -> their union, sorted, without repeats.
+fn union(a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => match x.cmp(y) {
+                std::cmp::Ordering::Less => a.next(),
+                std::cmp::Ordering::Greater => b.next(),
+                std::cmp::Ordering::Equal => {
+                    b.next();
+                    a.next()
+                }
+            },
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        out.extend(next);
+    }
+    out
 }
 
 /// The same bucket from several segments (`group`, emptied).

@@ -33,21 +33,20 @@ def test_grouped_sizes_stay_under_the_declared_bucket_limit():
     assert 500 * (1 + size) <= DECLARED_LIMIT < 500 * (2 + size)
 
 
-def test_distinct_aggs_request_one_terms_per_count_nested_under_the_group():
+def test_distinct_aggs_request_one_distinct_count_per_count_nested_under_the_group():
     assert distinct_aggs((FILINGS, BY_SECTOR), size=7, group_size=13) == {
-        "filing_count": {"terms": {"field": "accession_no", "size": 7}},
+        "filing_count": {"distinct": {"field": "accession_no", "size": 7}},
         "unique_insiders": {"terms": {"field": "sector", "size": 13, "missing": "(unclassified)"},
-                            "aggs": {"values": {"terms": {"field": "owner_key", "size": 7}}}},
+                            "aggs": {"values": {"distinct": {"field": "owner_key", "size": 7}}}},
     }
 
 
-def test_distinct_values_counts_buckets_overall_and_per_group():
+def test_distinct_values_reads_the_counts_overall_and_per_group():
     result = {
-        "filing_count": {"buckets": [{"key": "a", "doc_count": 3}, {"key": "b", "doc_count": 1}]},
+        "filing_count": {"value": 2},
         "unique_insiders": {"buckets": [
-            {"key": "Technology", "doc_count": 4, "values": {"buckets": [{"key": "p:X", "doc_count": 4}]}},
-            {"key": "(unclassified)", "doc_count": 2, "values": {"buckets": [
-                {"key": "p:Y", "doc_count": 1}, {"key": "p:Z", "doc_count": 1}]}},
+            {"key": "Technology", "doc_count": 4, "values": {"value": 1}},
+            {"key": "(unclassified)", "doc_count": 2, "values": {"value": 2}},
         ]},
     }
     assert distinct_values((FILINGS, BY_SECTOR), result) == {
@@ -69,7 +68,7 @@ class ScriptedEngine:
 
 
 def _owners(n):
-    return {"unique_insiders": {"buckets": [{"key": f"p:{i}", "doc_count": 1} for i in range(n)]}}
+    return {"unique_insiders": {"value": n}}
 
 
 def test_one_request_counts_a_small_window_without_slicing():
@@ -92,7 +91,7 @@ def test_large_windows_are_counted_per_slice_and_added_up():
 
 def test_a_truncated_slice_is_split_in_two_and_only_that_one():
     def answer(low, high, aggs):
-        size = aggs["unique_insiders"]["terms"]["size"]
+        size = aggs["unique_insiders"]["distinct"]["size"]
         return _owners(size if high - low > 2 else 1)   # a slice wider than 2 partitions overflows
     engine = ScriptedEngine(answer)
     assert count_distinct(engine, QUERY, (OWNERS,), rows=200_000, largest=5) == {"unique_insiders": 8}
@@ -110,7 +109,7 @@ def test_a_slice_over_the_engines_bucket_limit_is_split_too():
 
 
 def test_a_single_partition_that_still_overflows_is_a_400_asking_for_a_narrower_window():
-    engine = ScriptedEngine(lambda low, high, aggs: _owners(aggs["unique_insiders"]["terms"]["size"]))
+    engine = ScriptedEngine(lambda low, high, aggs: _owners(aggs["unique_insiders"]["distinct"]["size"]))
     with pytest.raises(BadRequest, match="narrow the window"):
         count_distinct(engine, QUERY, (OWNERS,), rows=10, largest=1)
 
@@ -125,9 +124,11 @@ def test_under_filing_level_filters_filings_are_counted_by_first_lines_in_the_sa
     assert engine.ranges == [(0, 16)]   # only the owners open buckets: one request is enough
 
 
-def test_filings_open_buckets_when_a_filter_is_row_level():
-    engine = ScriptedEngine(lambda low, high, aggs: {
-        "filing_count": {"buckets": [{"key": "a", "doc_count": 1}, {"key": "b", "doc_count": 2}]}})
+def test_filings_are_counted_distinct_when_a_filter_is_row_level():
+    def answer(low, high, aggs):
+        assert aggs == {"filing_count": {"distinct": {"field": "accession_no", "size": 4}}}
+        return {"filing_count": {"value": 2}}
+    engine = ScriptedEngine(answer)
     assert count_distinct(engine, QUERY, (FILINGS,), rows=3, largest=3) == {"filing_count": 2}
 
 

@@ -122,6 +122,13 @@ DIALECT_CASES = {
         "d": {"max": {"field": "period_of_report"}}, "e": {"value_count": {"field": "ticker"}}},
     "terms cut to their size": {"t": {"terms": {"field": "owner_key", "size": 7}},
                                 "u": {"terms": {"field": "ticker", "size": 1}}},
+    "distinct counts, nested and at the top, some cut to their size": {
+        "g": {"terms": {"field": "sector", "size": 30, "missing": "~none"}, "aggs": {
+            "issuers": {"distinct": {"field": "issuer_cik", "size": 65_000}},
+            "owners": {"distinct": {"field": "owner_key", "size": 3}}}},
+        "filings": {"distinct": {"field": "accession_no", "size": 65_000}},
+        "owner_ciks": {"distinct": {"field": "owner_ciks", "size": 1_000}},
+        "tickers": {"distinct": {"field": "ticker", "size": 2}}},
 }
 
 QUERIES = {

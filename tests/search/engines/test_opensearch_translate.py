@@ -275,15 +275,45 @@ def test_results_are_normalised_to_plain_values():
 
 
 def test_buckets_are_counted_at_every_level():
+    aggs = {
+        "by_ticker": {"terms": {"field": "ticker", "size": 10}, "aggs": {
+            "days": {"date_histogram": {"field": "transaction_date"}},
+            "shares": {"sum": {"field": "shares"}},
+            "owners": {"distinct": {"field": "owner_key", "size": 100}},
+        }},
+        "n": {"value_count": {"field": "line"}},
+    }
     result = {
         "by_ticker": {"buckets": [
             {"key": "AAPL", "doc_count": 2, "days": {"buckets": [{"key": "2024-01-05", "doc_count": 2}]},
-             "shares": {"value": 3.0}},
-            {"key": "MSFT", "doc_count": 1, "days": {"buckets": []}},
+             "shares": {"value": 3.0}, "owners": {"value": 2}},
+            {"key": "MSFT", "doc_count": 1, "days": {"buckets": []}, "shares": {"value": 1.0},
+             "owners": {"value": 1}},
         ]},
         "n": {"value": 3},
     }
-    assert bucket_count(result) == 3
+    # Two tickers, one day, and the three owners the distinct counts named as buckets.
+    assert bucket_count(aggs, result) == 6
+
+
+def test_a_distinct_count_is_the_buckets_of_a_terms_aggregation_counted():
+    """OpenSearch's cardinality is an estimate; the contract's distinct count is exact."""
+    aggs = {"owners": {"distinct": {"field": "owner_key", "size": 500}}}
+    assert aggs_to_dsl(TRANSACTIONS, aggs) == {"owners": {"terms": {
+        "field": "owner_key", "size": 500, "shard_size": 500, "order": [{"_count": "desc"}, {"_key": "asc"}]}}}
+    raw = {"owners": {"buckets": [{"key": "1", "doc_count": 4}, {"key": "2", "doc_count": 1}],
+                      "sum_other_doc_count": 0}}
+    assert normalise_aggs(aggs, raw) == {"owners": {"value": 2}}
+
+
+@pytest.mark.parametrize("request_", [
+    {"distinct": {"field": "owner_key"}},
+    {"distinct": {"field": "owner_key", "size": 5, "missing": "x"}},
+    {"distinct": {"field": "owner_key", "size": 5}, "aggs": {"n": {"value_count": {"field": "line"}}}},
+])
+def test_a_distinct_count_takes_a_field_and_a_size_and_nothing_else(request_):
+    with pytest.raises(BadRequest):
+        aggs_to_dsl(TRANSACTIONS, {"d": request_})
 
 
 def test_the_client_serializer_round_trips_documents_and_keeps_the_stock_fallbacks():
