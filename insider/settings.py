@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INSIDER_AUTH", "on", "`off` (or 0/false/no) disables API-key checks (local demos only); `on` (or 1/true/yes) requires a key made with `insider keys create`; any other value is refused."),
     Setting("INSIDER_MAX_FILE_BYTES", str(20 * 1024 * 1024), "Largest input file `insider ingest` accepts; larger ones are rejected."),
     Setting("INSIDER_PURE_PYTHON", None, "`1`: use the reference code even where the compiled fast paths (native/, built by `make setup` when cargo is installed) are available: the pure-Python parser, and tantivy-py's own aggregations in the embedded engine. The results are identical either way."),
+    Setting("INSIDER_MALLOC_KEEP_MB", "64", "Freed memory (MiB, 0-1024) each glibc malloc arena of the server keeps for the next request instead of returning it to the kernel (insider/memory.py): a year-long by-sector request otherwise faults ~10 MB back in. 0: glibc's own thresholds."),
     Setting("INSIDER_RATE_LIMIT", "6000/minute", "Per-key HTTP rate limit, e.g. 6000/minute or 100/second (per client address when INSIDER_AUTH=off); 429 with Retry-After beyond it. Counted in memory by each server worker process, so N workers admit up to N times the limit."),
 )
 
@@ -73,6 +74,7 @@ class Settings:
     auth_enabled: bool
     max_file_bytes: int
     rate_limit: str
+    malloc_keep_mb: int = 64
     extra: dict = field(default_factory=dict)
 
     def clock(self) -> datetime:
@@ -114,6 +116,9 @@ def load() -> Settings:
     max_bytes = _number("INSIDER_MAX_FILE_BYTES", int)
     if max_bytes <= 0:
         raise ConfigurationError(f"INSIDER_MAX_FILE_BYTES must be a positive number of bytes, not {max_bytes}")
+    keep_mb = _number("INSIDER_MALLOC_KEEP_MB", int)
+    if not 0 <= keep_mb <= 1024:
+        raise ConfigurationError(f"INSIDER_MALLOC_KEEP_MB must be from 0 to 1024 (MiB), not {keep_mb}")
     if not 0 < rps <= 10:
         raise ConfigurationError("EDGAR_MAX_RPS must be in (0, 10]: SEC allows at most 10 requests/s")
     return Settings(
@@ -128,4 +133,5 @@ def load() -> Settings:
         auth_enabled=_switch("INSIDER_AUTH"),
         max_file_bytes=max_bytes,
         rate_limit=_env("INSIDER_RATE_LIMIT"),
+        malloc_keep_mb=keep_mb,
     )

@@ -11,6 +11,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from insider import settings as settings_module
 from insider.errors import Unauthorized
+from insider.memory import keep_freed_memory
 from insider.settings import Settings
 from service import errors, ratelimit
 from service.keys import KeyStore
@@ -37,6 +38,7 @@ class _Api(Api):
 
 def create_app(settings: Settings | None = None, engine=None) -> Flask:
     settings = settings or settings_module.load()
+    keep_freed_memory(settings.malloc_keep_mb)
     app = Flask(__name__)
     app.config.update(
         API_TITLE="Insider trading data API",
