@@ -3,10 +3,11 @@
     .venv/bin/python -m bench.by_sector_parts --data-dir /tmp/bench-1m [--days 365]
 
 `--data-dir` is the directory `bench.run --data-dir` keeps its 1M-filing index in. Each line is
-the median of seven runs of one tantivy aggregation over the rows of the default by-sector filter
+the median of seven runs of one aggregation over the rows of the default by-sector filter
 (`filed_at_days` = --days, "now" pinned as in the serving bench); the first line is the whole
-request as by_sector() sends it, the others its parts alone, all through tantivy-py's own
-aggregation; the last line is the whole request through the compiled one, when it is built.
+request as by_sector() sends it, the others its parts alone, through tantivy-py's own aggregation
+and, in a second column, through the compiled one when it is built (native/aggregate/). The
+process keeps freed memory as the server does (INSIDER_MALLOC_KEEP_MB).
 """
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ def main(argv=None) -> int:
     parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args(argv)
 
+    from insider import settings
+    from insider.memory import keep_freed_memory
+
+    keep_freed_memory(settings.load().malloc_keep_mb)
     engine = TantivyEngine(args.data_dir)
     engine.ensure_ready()
     filters = sector_filters(filed_at_days=args.days)
@@ -59,17 +64,19 @@ def main(argv=None) -> int:
         "groups (sector)": {"g": {"terms": groups["terms"]}},
         "groups + flow (side sums)": {"g": {"terms": groups["terms"], "aggs": {"side": groups["aggs"]["side"]}}},
         "groups + issuers": {"g": {"terms": groups["terms"], "aggs": {"issuers": groups["aggs"]["issuers"]}}},
+        "groups + issuers as terms buckets": {"g": {"terms": groups["terms"], "aggs": {
+            "issuers": {"terms": {"field": "issuer_cik", "size": groups["aggs"]["issuers"]["distinct"]["size"]}}}}},
         **{f"distinct: {name}": {name: agg} for name, agg in distinct.items()},
     }
-    print(f"{rows} rows in the {args.days}-day window")
+    compiled = engine._compiled()
+    spec = engine._kind_query(TRANSACTIONS, filter_node(filters, BENCH_NOW), engine.translate.for_spec())
+    print(f"{rows} rows in the {args.days}-day window; medians in ms: tantivy-py, compiled")
     for name, aggs in parts.items():
         request = _agg_request(aggs)
-        print(f"{name:34s} {median_ms(lambda: searcher.aggregate(query, request)):7.1f} ms")
-    compiled = engine._compiled()
-    if compiled is not None:  # the same whole request through the compiled aggregation (native/aggregate/)
-        spec = engine._kind_query(TRANSACTIONS, filter_node(filters, BENCH_NOW), engine.translate.for_spec())
-        whole = parts["whole request"]
-        print(f"{'whole request, compiled':34s} {median_ms(lambda: compiled.aggregate(spec, whole)):7.1f} ms")
+        line = f"{name:34s} {median_ms(lambda: searcher.aggregate(query, request)):7.1f}"
+        if compiled is not None:
+            line += f" {median_ms(lambda: compiled.aggregate(spec, aggs)):7.1f}"
+        print(line)
     engine.close()
     return 0
 
