@@ -730,21 +730,10 @@ impl TermsState {
                 uses.push(1);
             }
         }
-        let mut names: Vec<String> = Vec::with_capacity(ords.len());
+        let mut names: Vec<String> = Vec::new();
         if let TermsSource::Str(Some(column)) = &self.source {
             let sorted: Vec<u64> = ords.iter().map(|&o| u64::from(o)).collect();
-            let mut bad_utf8 = false;
-            let found = column
-                .dictionary()
-                .sorted_ords_to_term_cb(&sorted, |bytes| match std::str::from_utf8(bytes) {
-                    Ok(text) => names.push(text.to_string()),
-                    Err(_) => bad_utf8 = true,
-                })?;
-            if !found || bad_utf8 || names.len() != ords.len() {
-                return Err(Error::Value(
-                    "a text fast field's dictionary does not hold all of its ordinals".to_string(),
-                ));
-            }
+            names = name_ords(column, &sorted)?;
         }
         let mut name = |ord: u32| -> String {
             let at = ords.partition_point(|&o| o < ord);
@@ -868,19 +857,7 @@ impl DistinctState {
         let mut ords: Vec<u64> = pairs.iter().map(|&(_, ord)| u64::from(ord)).collect();
         ords.sort_unstable();
         ords.dedup();
-        let mut names: Vec<String> = Vec::with_capacity(ords.len());
-        let mut bad_utf8 = false;
-        let found = column
-            .dictionary()
-            .sorted_ords_to_term_cb(&ords, |bytes| match std::str::from_utf8(bytes) {
-                Ok(text) => names.push(text.to_string()),
-                Err(_) => bad_utf8 = true,
-            })?;
-        if !found || bad_utf8 || names.len() != ords.len() {
-            return Err(Error::Value(
-                "a text fast field's dictionary does not hold all of its ordinals".to_string(),
-            ));
-        }
+        let names = name_ords(column, &ords)?;
         let mut at = 0;
         while at < pairs.len() {
             let parent = pairs[at].0;
@@ -896,6 +873,25 @@ impl DistinctState {
         }
         Ok(out)
     }
+}
+
+/// The text of each ordinal of `sorted` (ascending, distinct), read from the column's dictionary
+/// in one pass.
+fn name_ords(column: &StrColumn, sorted: &[u64]) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::with_capacity(sorted.len());
+    let mut bad_utf8 = false;
+    let found = column
+        .dictionary()
+        .sorted_ords_to_term_cb(sorted, |bytes| match std::str::from_utf8(bytes) {
+            Ok(text) => names.push(text.to_string()),
+            Err(_) => bad_utf8 = true,
+        })?;
+    if !found || bad_utf8 || names.len() != sorted.len() {
+        return Err(Error::Value(
+            "a text fast field's dictionary does not hold all of its ordinals".to_string(),
+        ));
+    }
+    Ok(names)
 }
 
 /// tantivy's day of a date value: `floor((ns as f64 - 0) / 86400e9)` (histogram
