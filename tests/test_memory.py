@@ -35,11 +35,14 @@ def _faults(keep_mb: int) -> tuple[bool, int]:
     return out[0] == "True", int(out[1])
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the setting tunes glibc's malloc only")
 def test_freed_buffers_are_reused_not_faulted_in_again():
     took, kept = _faults(64)
     untouched, returned = _faults(0)
-    assert took and not untouched
+    assert not untouched
+    if platform.libc_ver()[0] != "glibc":
+        assert not took     # documented: other C libraries are left alone (no skip that could hide a failure)
+        return
+    assert took
     assert returned > 6 * 2000          # glibc's defaults: each round faults its ~10 MiB back in
     assert kept < returned / 20
 

@@ -218,7 +218,7 @@ def _agg_to_dsl(spec: IndexSpec, request: dict) -> dict:
     if "distinct" in request:
         # Exact: the buckets of a terms aggregation, counted (cardinality is an estimate).
         params = request["distinct"]
-        if request.get("aggs") or set(params) != {"field", "size"}:
+        if "aggs" in request or set(params) != {"field", "size"}:
             raise BadRequest("a distinct aggregation takes a field and a size, and no sub-aggregations")
         return _agg_to_dsl(spec, {"terms": {"field": params["field"], "size": params["size"]}})
     if "terms" in request:
