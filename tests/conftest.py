@@ -10,7 +10,7 @@ import pytest
 from indexer.pipeline import Ingestor, Source
 from insider import settings as settings_module
 
-pytest_plugins = ["tests.fixtures.opensearch"]
+pytest_plugins = ["tests.fixtures.opensearch", "pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "raw"

@@ -25,6 +25,7 @@ import pytest
 from indexer import native, pipeline
 from insider.settings import PURE_PYTHON_ENV
 from tests.conftest import CORPUS
+from tests.required import missing
 
 LIMIT = 50_000_000
 MAX_FALLBACK_SHARE = 0.05
@@ -33,10 +34,7 @@ MAX_FALLBACK_SHARE = 0.05
 @pytest.fixture(autouse=True)
 def _extension():
     if not native.AVAILABLE:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the insider_native extension is required in CI and is not importable "
-                        "(make setup builds it from native/ with cargo)", pytrace=False)
-        pytest.skip("insider_native is not built (make setup with cargo installed builds it)")
+        missing("the insider_native extension is not built (make setup builds it from native/ with cargo)")
 
 
 @contextmanager

@@ -12,7 +12,6 @@ collects every disagreement with the XML before failing, so one run lists them a
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 
 from indexer.documents import transaction_rows
 from indexer.pipeline import prepare
+from tests.required import missing
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "raw"
 MAX_BYTES = 50_000_000
@@ -1452,9 +1452,7 @@ def _row_diff(want_rows: list[dict], every_row: dict, rows: list[dict], out: lis
 @pytest.fixture(scope="module")
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the shared corpus is required in CI and missing: {CORPUS}", pytrace=False)
-        pytest.skip(f"shared corpus not mounted at {CORPUS}")
+        missing(f"the shared corpus is not mounted at {CORPUS}")
     return CORPUS
 
 

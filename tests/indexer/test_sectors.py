@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from indexer.sectors import SECTORS, SIC_TABLE, classify, load_overrides
 from insider.errors import ConfigurationError
+from tests.required import missing
 
 SEC_SIC_LIST = Path("/work/shared/corpus/raw/reference/sic/sec_sic_code_list.json")
 
@@ -40,9 +40,7 @@ def test_every_sector_has_issuers():
 
 def test_table_covers_exactly_the_sec_sic_code_list():
     if not SEC_SIC_LIST.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the SEC SIC list is required in CI and missing: {SEC_SIC_LIST}", pytrace=False)
-        pytest.skip(f"shared corpus with the SEC SIC list not mounted at {SEC_SIC_LIST}")
+        missing(f"the SEC SIC list (shared corpus) is not mounted at {SEC_SIC_LIST}")
     sec = {c["code"]: c["industry_title"] for c in json.loads(SEC_SIC_LIST.read_text())["sic_codes"]}
     assert {r["sic"]: r["sec_industry_title"] for r in _table_rows()} == sec
 

@@ -4,7 +4,6 @@ dialect (missing values, multi-valued fields, empty ranges, empty matches), comm
 swaps. What it cannot build is answered by tantivy-py; INSIDER_PURE_PYTHON=1 turns it off."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 import pytest
@@ -17,6 +16,7 @@ from search.analytics import by_sector, clusters, market, summary, tape
 from search.engines import tantivy_engine as te
 from search.engines.base import Batch
 from search.query import ast
+from tests.required import missing
 from tests.search.engines.test_tantivy_engine import make_rows
 
 NOW = datetime(2022, 1, 1, tzinfo=timezone.utc)
@@ -26,9 +26,7 @@ DECADE = 3650
 @pytest.fixture(autouse=True)
 def _extension():
     if te.insider_aggregate is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the compiled aggregation (insider_aggregate) is not installed: `make setup` builds it")
-        pytest.skip("the compiled aggregation is not built (needs cargo: `make setup`)")
+        missing("the compiled aggregation (insider_aggregate) is not built (needs cargo: `make setup`)")
 
 
 def compiled(engine, spec, query, aggs):
