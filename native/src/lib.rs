@@ -5,6 +5,9 @@
 //! one the Python code rejects or one this port is not certain to read identically; the caller
 //! then runs the Python reference implementation. Gzip and the size limit are handled by the
 //! Python wrapper (indexer/native.py).
+//!
+//! `search_page(response, field)` reads an OpenSearch search response without building Python
+//! objects: the total and each hit's stored document as JSON text (see hits.rs).
 
 // The comparisons below mirror the Python source literally (price < 0 or price >= ...).
 #![allow(clippy::manual_range_contains, clippy::manual_is_multiple_of)]
@@ -18,6 +21,7 @@ use pyo3::types::{PyDict, PyList};
 
 mod envelope;
 mod filing;
+mod hits;
 mod rows;
 mod util;
 mod value;
@@ -217,9 +221,18 @@ impl Preparer {
     }
 }
 
+/// `(total, exact, documents)` of an OpenSearch search response: each hit's `_source[field]` as
+/// JSON text, written as orjson writes it; None when the response is not that shape.
+#[pyfunction]
+fn search_page(py: Python<'_>, response: &str, field: &str) -> Option<(u64, bool, Vec<String>)> {
+    let page = py.detach(|| hits::read_page(response, field))?;
+    Some((page.total, page.exact, page.documents))
+}
+
 #[pymodule]
 fn insider_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Preparer>()?;
+    m.add_function(wrap_pyfunction!(search_page, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,11 +1,12 @@
 """Every search case runs on BOTH engines over the real corpus and must give the same answer:
-the same total and the same documents in the same order. For the cases in EXPECTED the answer is
+the same total and the same documents in the same order, and the same bytes served. For the cases in EXPECTED the answer is
 also derived independently of either engine, from the parsed filings with plain Python."""
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
 
+import orjson
 import pytest
 
 from indexer.pipeline import prepare
@@ -279,6 +280,11 @@ def test_both_engines_give_the_same_answer(loaded_tantivy, loaded_opensearch, qu
     assert embedded["total"] == opensearch["total"]
     assert [t["accessionNo"] for t in embedded["transactions"]] == [t["accessionNo"] for t in opensearch["transactions"]]
     assert embedded == opensearch
+    # What the endpoint serves (the stored JSON passed through, see Engine.search's `raw`): the
+    # same bytes from both engines, and the bytes of the decoded answer.
+    served = [orjson.dumps(search_filings(engine, SearchParams.from_raw(query, offset, size, sort), raw=True))
+              for engine in (loaded_tantivy, loaded_opensearch)]
+    assert served[0] == served[1] == orjson.dumps(embedded)
 
 
 def test_the_suite_is_as_large_as_promised():

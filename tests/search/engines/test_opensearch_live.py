@@ -2,9 +2,11 @@
 import socket
 from datetime import datetime, timezone
 
+import orjson
 import pytest
 
 from insider.errors import BadRequest, EngineUnavailable
+from insider.settings import PURE_PYTHON_ENV
 from mappings.filings import FILINGS
 from mappings.transactions import TRANSACTIONS
 from search.engines.base import Batch
@@ -14,6 +16,7 @@ from search.query.ast import (
     Wildcard,
 )
 from tests.fixtures.opensearch import temporary_engine
+from tests.required import missing
 
 pytestmark = pytest.mark.opensearch
 
@@ -100,6 +103,21 @@ def test_search_returns_the_stored_documents_unchanged(engine):
     page = engine.search(FILINGS, Term("accessionNo", APPLE), [], 0, 10)
     assert page.documents == [FILINGS_DOCS[0]]
     assert (page.total, page.total_is_exact) == (1, True)
+
+
+def test_the_query_apis_pages_come_back_as_text_that_encodes_like_the_decoded_page(engine, monkeypatch):
+    from search.engines import opensearch
+
+    if opensearch._search_page is None:
+        missing("the insider_native extension is not built (make setup builds it from native/ with cargo)")
+    query, sort = MatchAll(), [SortKey("filedAt", descending=True)]
+    text = engine.search(FILINGS, query, sort, 0, 10, raw=True)
+    decoded = engine.search(FILINGS, query, sort, 0, 10)
+    assert text.documents and all(isinstance(d, orjson.Fragment) for d in text.documents)
+    assert (text.total, text.total_is_exact) == (decoded.total, decoded.total_is_exact) == (len(FILINGS_DOCS), True)
+    assert orjson.dumps(text.documents) == orjson.dumps(decoded.documents)
+    monkeypatch.setenv(PURE_PYTHON_ENV, "1")
+    assert engine.search(FILINGS, query, sort, 0, 10, raw=True).documents == decoded.documents
 
 
 def test_sort_with_the_accession_number_breaking_ties(engine):
