@@ -11,7 +11,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from insider import settings as settings_module
 from insider.errors import Unauthorized
-from insider.memory import keep_freed_memory
+from insider.memory import freeze_long_lived_objects, keep_freed_memory
 from insider.settings import Settings
 from service import errors, ratelimit
 from service.keys import KeyStore
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
     def docs_assets(name: str):
         return send_from_directory(swagger_ui_path, name, max_age=86400)
 
+    freeze_long_lived_objects()  # the modules and the app live as long as the process (insider/memory.py)
     return app
 
 

@@ -6,6 +6,7 @@ import threading
 from flask import current_app
 
 from indexer.pipeline import open_engine
+from insider.memory import freeze_long_lived_objects
 
 _lock = threading.Lock()
 
@@ -16,6 +17,7 @@ def current_engine():
         with _lock:
             if "insider.engine" not in ext:
                 ext["insider.engine"] = open_engine(ext["insider.settings"])
+                freeze_long_lived_objects()  # the engine's objects live as long as the worker
     return ext["insider.engine"]
 
 
