@@ -1,5 +1,6 @@
-"""INSIDER_MALLOC_KEEP_MB: a server process reuses the memory a large request freed instead of
-faulting it back in from the kernel on the next one."""
+"""insider/memory.py: a server process reuses the memory a large request freed instead of faulting
+it back in from the kernel on the next one (INSIDER_MALLOC_KEEP_MB), and keeps its long-lived
+objects out of the garbage collector's full walks."""
 import platform
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 from tests.conftest import ROOT
 
 ROUNDS = """
-import resource, sys, threading
+import queue, resource, sys, threading
 from insider.memory import keep_freed_memory
 
 def request():   # ten 1 MiB buffers written and freed, as a year-long by-sector's columns are
@@ -18,14 +19,21 @@ def request():   # ten 1 MiB buffers written and freed, as a year-long by-sector
         b[::4096] = bytes(256)
     del buffers
 
+def worker():   # one long-lived thread, as the aggregation pool's are (not the main thread)
+    while (job := jobs.get()) is not None:
+        job()
+        done.put(None)
+
 took = keep_freed_memory(int(sys.argv[1]))
+jobs, done = queue.Queue(), queue.Queue()
+threading.Thread(target=worker).start()
 faults = []
-for _ in range(8):   # each on a thread of its own, as the aggregation threads are not the main one
+for _ in range(8):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    worker = threading.Thread(target=request)
-    worker.start()
-    worker.join()
+    jobs.put(request)
+    done.get()
     faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+jobs.put(None)
 print(took, sum(faults[2:]))
 """
 
@@ -61,7 +69,7 @@ def test_the_setting_is_checked(monkeypatch):
 
 
 FREEZE = """
-import gc, os, sys, time
+import gc, os, sys
 os.environ.update(INSIDER_DATA_DIR=sys.argv[1], OPENSEARCH_URL="", INSIDER_AUTH="off")
 from service.app import create_app
 
