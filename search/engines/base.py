@@ -6,10 +6,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from insider.errors import BadRequest
 from mappings import IndexSpec
 from search.query.ast import Node, SortKey
 
 MAX_RESULT_WINDOW = 10_000
+
+
+def check_distinct(name: str, request: dict) -> None:
+    """A distinct count (see Engine.aggregate) takes a field and a size, and no sub-aggregations."""
+    if "aggs" in request or set(request["distinct"]) != {"field", "size"}:
+        raise BadRequest(f"the distinct aggregation {name!r} takes a field and a size, and no sub-aggregations")
 
 
 @dataclass(frozen=True)

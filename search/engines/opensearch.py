@@ -32,7 +32,7 @@ from mappings.filings import FILINGS
 from mappings.flatten import PRESENT, flatten, present_paths
 from mappings.transactions import TRANSACTIONS
 from search.analysis import ANALYZER_NAME, opensearch_analysis
-from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page
+from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page, check_distinct
 from search.query.ast import (
     Bool, Boost, Exists, Fuzzy, MatchAll, MatchNone, Node, Phrase, Range, Regex, SortKey, Term,
     Terms, Wildcard,
@@ -217,16 +217,15 @@ def search_body(spec: IndexSpec, query: Node, sort: list[SortKey], offset: int, 
 
 def aggs_to_dsl(spec: IndexSpec, aggs: dict[str, Any]) -> dict:
     """The OpenSearch aggregations of the engine-neutral dialect (see Engine.aggregate)."""
-    return {name: _agg_to_dsl(spec, request) for name, request in aggs.items()}
+    return {name: _agg_to_dsl(spec, name, request) for name, request in aggs.items()}
 
 
-def _agg_to_dsl(spec: IndexSpec, request: dict) -> dict:
+def _agg_to_dsl(spec: IndexSpec, name: str, request: dict) -> dict:
     if "distinct" in request:
         # Exact: the buckets of a terms aggregation, counted (cardinality is an estimate).
+        check_distinct(name, request)
         params = request["distinct"]
-        if "aggs" in request or set(params) != {"field", "size"}:
-            raise BadRequest("a distinct aggregation takes a field and a size, and no sub-aggregations")
-        return _agg_to_dsl(spec, {"terms": {"field": params["field"], "size": params["size"]}})
+        return _agg_to_dsl(spec, name, {"terms": {"field": params["field"], "size": params["size"]}})
     if "terms" in request:
         params = request["terms"]
         if params["size"] > MAX_BUCKETS:

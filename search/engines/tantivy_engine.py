@@ -28,7 +28,7 @@ from mappings.filings import FILINGS
 from mappings.flatten import PRESENT, flatten, present_paths
 from mappings.transactions import TRANSACTIONS
 from search.analysis import ANALYZER_NAME, tantivy_analyzer, token_pairs
-from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page
+from search.engines.base import MAX_RESULT_WINDOW, Batch, Engine, Page, check_distinct
 from search.query import ast
 from search.query.ast import Node, SortKey
 
@@ -535,7 +535,7 @@ def _agg_request(aggs: dict) -> dict:
         if kind == "distinct":
             # Its terms, counted in _agg_result: exact up to `size`, the most it reports (a segment
             # tantivy cuts to its segment size holds more values than that already).
-            _check_distinct(name, spec)
+            check_distinct(name, spec)
             kind, body = "terms", {"field": body["field"], "size": body["size"], "segment_size": BUCKET_LIMIT}
         elif kind == "terms":
             size = body.get("size", 10)
@@ -552,12 +552,6 @@ def _agg_request(aggs: dict) -> dict:
             translated["aggs"] = _agg_request(spec["aggs"])
         out[name] = translated
     return out
-
-
-def _check_distinct(name: str, spec: dict) -> None:
-    body = spec["distinct"]
-    if "aggs" in spec or set(body) != {"field", "size"}:
-        raise BadRequest(f"the distinct aggregation {name!r} takes a field and a size, and no sub-aggregations")
 
 
 def _agg_result(aggs: dict, raw: dict) -> dict:

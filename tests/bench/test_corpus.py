@@ -10,6 +10,7 @@ import pytest
 
 from bench.corpus import scaled_filings
 from tests.conftest import CORPUS
+from tests.required import missing
 
 
 def _canonical(filings) -> list[bytes]:
@@ -18,7 +19,7 @@ def _canonical(filings) -> list[bytes]:
 
 def test_both_orders_give_the_same_filings_and_filed_gives_them_in_filing_order():
     if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is missing at {CORPUS}")
+        missing(f"the shared corpus is not mounted at {CORPUS}")
     filed = list(scaled_filings(5000))
     drawn = list(scaled_filings(5000, order="drawn"))
     assert _canonical(filed) == _canonical(drawn)

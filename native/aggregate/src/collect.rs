@@ -19,7 +19,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader};
@@ -27,7 +27,6 @@ use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader};
 use crate::columns::{Columns, Want};
 use crate::error::{unsupported, Error, Result};
 use crate::request::{Agg, Kind, MetricColumn, MetricOp, NumColumn, TermsColumn};
-use rustc_hash::FxHashSet;
 use crate::result::{lowest_bit, merge_all, Bucket, MState, Res, TermKey};
 
 pub struct AggCollector {
