@@ -51,6 +51,7 @@ SPECS = (FILINGS, TRANSACTIONS)
 STORED_KEYS = frozenset(spec.key for spec in SPECS)  # stored beside the source: readable without parsing it
 BUCKET_LIMIT = 65_000
 WRITER_HEAP = 256_000_000
+WRITER_THREADS = 2  # each commit writes up to this many segments (tests set 1 to get one)
 
 _FAST_TYPES = {
     "date": tantivy.FieldType.Date, "datetime": tantivy.FieldType.Date,
@@ -797,7 +798,7 @@ class TantivyEngine(Engine):
         index = self._current()
         if self._writer is None:
             try:
-                self._writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
+                self._writer = index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
             except ValueError as exc:
                 raise EngineUnavailable(f"the index is locked by another writer: {exc}") from exc
         return self._writer
@@ -1013,7 +1014,7 @@ class TantivyEngine(Engine):
             new_index = self._open(generation)
             count = 0
             try:
-                writer = new_index.writer(heap_size=WRITER_HEAP, num_threads=2)
+                writer = new_index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
                 pending = Batch(filings=[], rows=[])
                 for filing in self.iter_filings():
                     new_filing, rows = transform(filing)

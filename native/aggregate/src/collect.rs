@@ -19,10 +19,12 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, StrColumn};
-use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{DateTime, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::columns::{Columns, Want};
 use crate::error::{unsupported, Error, Result};
@@ -32,9 +34,69 @@ use crate::result::{lowest_bit, merge_all, Bucket, MState, Res, TermKey};
 pub struct AggCollector {
     pub aggs: Arc<Vec<Agg>>,
     pub columns: Arc<Columns>,
+    pub split: Split,
+}
+
+/// How a segment with many matches is collected in parallel: its matches (in doc order) are cut
+/// into at most `parts` runs of at least `min_docs` documents, each run collected and harvested
+/// on its own thread of the pool, and the runs' results merged as segments' results merge. A
+/// year of transaction rows lies mostly in one or two segments, so without this one thread does
+/// nearly all of a large request. (Gathering the matches stays one pass per segment: a tantivy
+/// range scorer started mid-segment first scans from the segment's start to its first match, and
+/// does not stop at the end of its part, so parts of one segment would each scan most of it.)
+///
+/// What tantivy decides per segment stays decided per segment: a terms aggregation's
+/// `segment_size` is checked on the merged runs (`check_segment_sizes`), and a segment whose
+/// dictionary holds a terms aggregation's `missing` key is not cut (whether that key's bucket
+/// meets the real value's is only known for the segment as a whole).
+#[derive(Clone, Copy)]
+pub struct Split {
+    pub parts: usize,
+    pub min_docs: usize,
+}
+
+impl Split {
+    fn parts_for(&self, docs: usize) -> usize {
+        self.parts.min(docs / self.min_docs.max(1)).max(1)
+    }
 }
 
 pub type Fruit = Result<Vec<Option<Res>>>;
+
+/// `query` over every segment, collected on `pool` (None: on this thread), the segments' fruits
+/// merged. Each segment is its own task of a parallel iterator: rayon keeps the first half of
+/// the list on this thread and lets another take the second half, so two segments holding most
+/// matches (a year of rows lies in the last ones) rarely queue on one thread. tantivy's own
+/// executor spawns every segment from one thread, whose queue is last in, first out: one thread
+/// took the two newest segments one after the other while the other found the old ones empty.
+pub fn search(
+    searcher: &Searcher,
+    query: &dyn Query,
+    collector: &AggCollector,
+    pool: Option<&rayon::ThreadPool>,
+) -> tantivy::Result<Fruit> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let readers = searcher.segment_readers();
+    let one = |(ord, reader): (usize, &SegmentReader)| {
+        collector.collect_segment(&*weight, ord as SegmentOrdinal, reader)
+    };
+    let fruits = match pool {
+        Some(pool) => pool.install(|| {
+            readers
+                .par_iter()
+                .enumerate()
+                .with_max_len(1)
+                .map(one)
+                .collect::<tantivy::Result<Vec<_>>>()
+        })?,
+        None => readers
+            .iter()
+            .enumerate()
+            .map(one)
+            .collect::<tantivy::Result<Vec<_>>>()?,
+    };
+    collector.merge_fruits(fruits)
+}
 
 impl Collector for AggCollector {
     type Fruit = Fruit;
@@ -45,24 +107,21 @@ impl Collector for AggCollector {
         _ord: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentAggs> {
-        let mut error = None;
-        let mut nodes = Vec::with_capacity(self.aggs.len());
-        for agg in self.aggs.iter() {
-            match SegNode::open(agg, reader, &self.columns, true) {
-                Ok(node) => nodes.push(node),
-                Err(Error::Value(message)) => {
-                    return Err(tantivy::TantivyError::InvalidArgument(message))
-                }
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
+        let (nodes, error) = match open_nodes(&self.aggs, reader, &self.columns) {
+            Ok(nodes) => (nodes, None),
+            Err(Error::Value(message)) => {
+                return Err(tantivy::TantivyError::InvalidArgument(message))
             }
-        }
+            Err(e) => (Vec::new(), Some(e)),
+        };
         Ok(SegmentAggs {
             nodes,
             docs: Vec::new(),
             error,
+            reader: reader.clone(),
+            aggs: self.aggs.clone(),
+            columns: self.columns.clone(),
+            split: self.split,
         })
     }
 
@@ -92,6 +151,91 @@ pub struct SegmentAggs {
     docs: Vec<DocId>,
     /// A request this segment cannot answer exactly: reported by `harvest`, nothing collected.
     error: Option<Error>,
+    /// What a run of a split segment opens its own aggregations with.
+    reader: SegmentReader,
+    aggs: Arc<Vec<Agg>>,
+    columns: Arc<Columns>,
+    split: Split,
+}
+
+fn open_nodes(aggs: &[Agg], reader: &SegmentReader, columns: &Columns) -> Result<Vec<SegNode>> {
+    aggs.iter()
+        .map(|agg| SegNode::open(agg, reader, columns, true))
+        .collect()
+}
+
+/// Every aggregation over the matches at `docs` (in doc order) of one segment, harvested.
+fn collect_and_harvest(mut nodes: Vec<SegNode>, docs: &[DocId]) -> Fruit {
+    let mut ctx = Ctx {
+        docs,
+        read: FxHashMap::default(),
+        top_terms: FxHashMap::default(),
+    };
+    let parents = vec![0u32; docs.len()];
+    let all: Vec<u32> = (0..docs.len() as u32).collect();
+    for node in &mut nodes {
+        node.collect(&mut ctx, &parents, &all);
+    }
+    drop(ctx);
+    nodes
+        .into_iter()
+        .map(|node| Ok(node.harvest(1)?.pop().flatten()))
+        .collect()
+}
+
+/// Whether a terms aggregation's `missing` key is a value of its field in this segment (then
+/// only the whole segment tells whether the two meet among the matches).
+fn missing_key_in_dictionary(
+    aggs: &[Agg],
+    reader: &SegmentReader,
+    columns: &Columns,
+) -> Result<bool> {
+    for agg in aggs {
+        if let Kind::Terms(t) = &agg.kind {
+            if let (Some(key), TermsColumn::Str) = (&t.missing, t.column) {
+                if let Some(column) = columns.get(reader, &t.field, Want::Str)?.str() {
+                    if column.dictionary().term_ord(key.as_bytes())?.is_some() {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        if missing_key_in_dictionary(&agg.subs, reader, columns)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The runs of a split segment, merged: each terms aggregation's buckets (per parent bucket)
+/// checked against its `segment_size` as the unsplit segment's harvest checks them.
+fn check_segment_sizes(aggs: &[Agg], results: &[Option<Res>]) -> Result<()> {
+    for (agg, res) in aggs.iter().zip(results) {
+        let buckets: Vec<&Bucket> = match res {
+            Some(Res::Terms(list)) => {
+                if let Kind::Terms(t) = &agg.kind {
+                    if list.len() > t.segment_size {
+                        return segment_size_exceeded(t.segment_size);
+                    }
+                }
+                list.iter().map(|(_, b)| b).collect()
+            }
+            Some(Res::Days(list)) => list.iter().map(|(_, b)| b).collect(),
+            Some(Res::Ranges(list)) => list.iter().collect(),
+            Some(Res::Metric(_)) | Some(Res::Distinct(_)) | None => continue,
+        };
+        for bucket in buckets {
+            check_segment_sizes(&agg.subs, &bucket.subs)?;
+        }
+    }
+    Ok(())
+}
+
+fn segment_size_exceeded<T>(segment_size: usize) -> Result<T> {
+    // tantivy cuts each segment's buckets to segment_size before merging.
+    unsupported(format!(
+        "more than {segment_size} distinct values in one segment (tantivy's counts are then approximate)"
+    ))
 }
 
 impl SegmentCollector for SegmentAggs {
@@ -109,25 +253,30 @@ impl SegmentCollector for SegmentAggs {
         }
     }
 
-    fn harvest(mut self) -> Fruit {
+    fn harvest(self) -> Fruit {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let mut ctx = Ctx {
-            docs: &self.docs,
-            read: FxHashMap::default(),
-            top_terms: FxHashMap::default(),
-        };
-        let parents = vec![0u32; self.docs.len()];
-        let all: Vec<u32> = (0..self.docs.len() as u32).collect();
-        for node in &mut self.nodes {
-            node.collect(&mut ctx, &parents, &all);
+        let parts = self.split.parts_for(self.docs.len());
+        if parts < 2 || missing_key_in_dictionary(&self.aggs, &self.reader, &self.columns)? {
+            return collect_and_harvest(self.nodes, &self.docs);
         }
-        drop(ctx);
-        self.nodes
-            .into_iter()
-            .map(|node| Ok(node.harvest(1)?.pop().flatten()))
-            .collect()
+        drop(self.nodes);
+        let (aggs, reader, columns) = (&*self.aggs, &self.reader, &*self.columns);
+        let runs: Vec<Vec<Option<Res>>> = self
+            .docs
+            .par_chunks(self.docs.len().div_ceil(parts))
+            .map(|run| collect_and_harvest(open_nodes(aggs, reader, columns)?, run))
+            .collect::<Result<_>>()?;
+        let mut per_agg: Vec<Vec<Option<Res>>> = aggs.iter().map(|_| Vec::new()).collect();
+        for run in runs {
+            for (all, res) in per_agg.iter_mut().zip(run) {
+                all.push(res);
+            }
+        }
+        let merged: Vec<Option<Res>> = per_agg.into_iter().map(merge_all).collect();
+        check_segment_sizes(aggs, &merged)?;
+        Ok(merged)
     }
 }
 
@@ -534,7 +683,10 @@ impl SegNode {
                 let column = column(&d.field, Want::Str)?.str();
                 let width = column.as_ref().map_or(0, |c| c.num_terms());
                 if width >= u32::MAX as usize {
-                    return unsupported(format!("more than 2**32 distinct values of `{}`", d.field));
+                    return unsupported(format!(
+                        "more than 2**32 distinct values of `{}`",
+                        d.field
+                    ));
                 }
                 State::Distinct(DistinctState {
                     field: d.field.clone(),
@@ -779,11 +931,7 @@ impl TermsState {
                 }
             }
             if list.len() > self.segment_size {
-                // tantivy cuts each segment's buckets to segment_size before merging.
-                return unsupported(format!(
-                    "more than {} distinct values in one segment (tantivy's counts are then approximate)",
-                    self.segment_size
-                ));
+                return segment_size_exceeded(self.segment_size);
             }
             if let Some(slot) = out.get_mut(parent as usize) {
                 *slot = Some(Res::Terms(list));
@@ -839,8 +987,10 @@ impl DistinctState {
                 pairs
             }
             Seen::Hashed(set) => {
-                let mut pairs: Vec<(u32, u32)> =
-                    set.into_iter().map(|k| ((k >> 32) as u32, k as u32)).collect();
+                let mut pairs: Vec<(u32, u32)> = set
+                    .into_iter()
+                    .map(|k| ((k >> 32) as u32, k as u32))
+                    .collect();
                 pairs.sort_unstable();
                 pairs
             }
@@ -850,7 +1000,9 @@ impl DistinctState {
             return Ok(out);
         }
         let TermsSource::Str(Some(column)) = &self.source else {
-            return Err(Error::Value("a distinct count without its column".to_string()));
+            return Err(Error::Value(
+                "a distinct count without its column".to_string(),
+            ));
         };
         // Each ordinal named once, in ordinal order.
         let mut ords: Vec<u64> = pairs.iter().map(|&(_, ord)| u64::from(ord)).collect();

@@ -19,8 +19,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use tantivy::query::EnableScoring;
-use tantivy::{Executor, IndexReader, ReloadPolicy};
+use tantivy::{IndexReader, ReloadPolicy};
 
 mod collect;
 mod columns;
@@ -38,11 +37,16 @@ pub struct Index {
     path: String,
     reader: IndexReader,
     columns: Arc<columns::Columns>,
-    /// Segments are collected in parallel on the machine's cores (at most MAX_THREADS).
-    executor: Executor,
+    /// Segments, and the runs of a segment with many matches, are collected in parallel on the
+    /// machine's cores (at most MAX_THREADS); None: one thread.
+    pool: Option<rayon::ThreadPool>,
+    split: collect::Split,
 }
 
 const MAX_THREADS: usize = 4;
+/// A segment is cut into runs of at least this many matches (fewer and the threads' start-up
+/// and the merge cost about what the second thread saves).
+const SPLIT_MIN_DOCS: usize = 16_384;
 
 /// A panic caught at the boundary: NotImplementedError, so that tantivy-py answers.
 fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
@@ -56,8 +60,17 @@ fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
 
 #[pymethods]
 impl Index {
+    /// `threads`: the pool's size (default: the machine's cores, at most MAX_THREADS);
+    /// `split_min_docs`: the fewest matches a run of a split segment has. Both are there for
+    /// tests, which cut the small corpus into runs to compare the answers with tantivy-py's.
     #[new]
-    fn new(py: Python<'_>, path: &str) -> PyResult<Self> {
+    #[pyo3(signature = (path, *, threads=None, split_min_docs=SPLIT_MIN_DOCS))]
+    fn new(
+        py: Python<'_>,
+        path: &str,
+        threads: Option<usize>,
+        split_min_docs: usize,
+    ) -> PyResult<Self> {
         let opened = py.detach(|| -> Result<IndexReader, Error> {
             let index = tantivy::Index::open_in_dir(path)?;
             // Manual: the caller reloads when its own tantivy-py searcher does.
@@ -70,19 +83,37 @@ impl Index {
             Error::Value(m) => Error::Value(format!("cannot open the index at {path}: {m}")),
             other => other,
         })?;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(MAX_THREADS);
-        let executor = if threads > 1 {
-            Executor::multi_thread(threads, "insider-aggregate-").map_err(Error::from)?
-        } else {
-            Executor::single_thread()
-        };
+        let threads = threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_THREADS)
+        });
+        if threads == 0 || split_min_docs == 0 {
+            return Err(
+                Error::Value("threads and split_min_docs must be at least 1".to_string()).into(),
+            );
+        }
+        let pool =
+            if threads > 1 {
+                let built = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|n| format!("insider-aggregate-{n}"))
+                    .build();
+                Some(built.map_err(|e| {
+                    Error::Value(format!("cannot start the aggregation threads: {e}"))
+                })?)
+            } else {
+                None
+            };
         Ok(Index {
             path: path.to_string(),
             reader,
             columns: Default::default(),
-            executor,
+            pool,
+            split: collect::Split {
+                parts: threads,
+                min_docs: split_min_docs,
+            },
         })
     }
 
@@ -120,19 +151,14 @@ impl Index {
         let collector = collect::AggCollector {
             aggs: Arc::new(request),
             columns: self.columns.clone(),
+            split: self.split,
         };
         // The search, the merge and the ordering run without the GIL; only the Python objects
         // are made with it. A panic (a bug here, or tantivy's on an input it does not expect)
         // becomes NotImplementedError: tantivy-py then answers.
         let outs = py.detach(|| {
             catch_unwind(AssertUnwindSafe(|| -> Result<Vec<output::Out>, Error> {
-                let scoring = EnableScoring::disabled_from_searcher(&searcher);
-                let merged = searcher.search_with_executor(
-                    &*query,
-                    &collector,
-                    &self.executor,
-                    scoring,
-                )??;
+                let merged = collect::search(&searcher, &*query, &collector, self.pool.as_ref())??;
                 output::finish(&collector.aggs, merged)
             }))
             .unwrap_or_else(|p| Err(internal(p)))

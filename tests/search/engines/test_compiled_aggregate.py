@@ -4,6 +4,7 @@ dialect (missing values, multi-valued fields, empty ranges, empty matches), comm
 swaps. What it cannot build is answered by tantivy-py; INSIDER_PURE_PYTHON=1 turns it off."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -239,3 +240,93 @@ def test_a_range_aggregation_without_ranges_is_a_bad_request_not_a_panic(loaded_
     aggs = {"r": {"range": {"field": "value_cents", "ranges": []}}}
     with pytest.raises(BadRequest, match="names no range"):
         loaded_tantivy.aggregate(TRANSACTIONS, ast.MatchAll(), aggs)
+
+
+# --- a segment with many matches, collected in runs on several threads -------------------------
+
+def split_index(engine, **options):
+    """The compiled aggregation over `engine`'s current index, with its own threads and split."""
+    engine._searcher()
+    return te.insider_aggregate.Index(str(engine.root / engine._generation), **options)
+
+
+def split_answer(engine, index, spec, query, aggs):
+    return index.aggregate(engine._kind_query(spec, query, engine.translate.for_spec()), aggs)
+
+
+def segments(engine) -> int:
+    return len(json.loads((engine.root / engine._generation / "meta.json").read_text())["segments"])
+
+
+@pytest.fixture
+def runs_of_one(loaded_tantivy):
+    """Every segment of the corpus with more than a handful of matches cut into three runs (the
+    service cuts at 16,384 matches: the corpus alone would never be split)."""
+    return split_index(loaded_tantivy, threads=3, split_min_docs=5)
+
+
+@pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
+@pytest.mark.parametrize("aggs", DIALECT_CASES.values(), ids=DIALECT_CASES.keys())
+def test_segments_cut_into_runs_answer_as_tantivy_py_does(loaded_tantivy, runs_of_one, aggs, query):
+    got = split_answer(loaded_tantivy, runs_of_one, TRANSACTIONS, query, aggs)
+    assert got == reference(loaded_tantivy, TRANSACTIONS, query, aggs)
+
+
+def test_the_analytics_requests_cut_into_runs_get_tantivy_pys_answers(recorded, runs_of_one):
+    engine, requests = recorded
+    run_the_analytics(engine)
+    for spec, query, aggs in requests:
+        assert split_answer(engine, runs_of_one, spec, query, aggs) == reference(engine, spec, query, aggs), aggs
+
+
+def test_one_thread_and_a_bad_option(loaded_tantivy):
+    aggs = DIALECT_CASES["distinct counts, nested and at the top, some cut to their size"]
+    one = split_index(loaded_tantivy, threads=1, split_min_docs=1)
+    assert split_answer(loaded_tantivy, one, TRANSACTIONS, ast.MatchAll(), aggs) == reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    for bad in ({"threads": 0}, {"split_min_docs": 0}):
+        with pytest.raises(ValueError, match="at least 1"):
+            split_index(loaded_tantivy, **bad)
+
+
+@pytest.fixture
+def one_segment_engine(tantivy_engine, monkeypatch):
+    monkeypatch.setattr(te, "WRITER_THREADS", 1)  # one commit, one segment
+    return tantivy_engine
+
+
+def test_a_terms_cut_is_decided_for_the_whole_segment_not_per_run(one_segment_engine):
+    """tantivy cuts a segment's buckets to 65,000 before merging; the compiled path declines a
+    segment with more, so that tantivy-py answers. Two runs of 35,000 values each are under the
+    cut, the segment is not: the merged runs are checked as the segment."""
+    engine = one_segment_engine
+    engine.write(Batch(filings=[], rows=[{"id": f"r{i:05d}", "owner_key": f"o{i:05d}", "side": "AD"[i % 2]}
+                                         for i in range(70_000)]))
+    assert segments(engine) == 1
+    aggs = {"o": {"terms": {"field": "owner_key", "size": 10}}}
+    for index in (split_index(engine, threads=2, split_min_docs=10**9), split_index(engine, threads=2, split_min_docs=1)):
+        with pytest.raises(NotImplementedError, match="65000 distinct values in one segment"):
+            split_answer(engine, index, TRANSACTIONS, ast.MatchAll(), aggs)
+    nested = {"s": {"terms": {"field": "side", "size": 2}, "aggs": aggs}}  # 35,000 values under each side: no cut
+    split = split_answer(engine, split_index(engine, threads=2, split_min_docs=1), TRANSACTIONS, ast.MatchAll(), nested)
+    assert split == reference(engine, TRANSACTIONS, ast.MatchAll(), nested)
+    assert engine.aggregate(TRANSACTIONS, ast.MatchAll(), aggs) == reference(engine, TRANSACTIONS, ast.MatchAll(), aggs)
+
+
+def test_a_missing_key_that_is_also_a_value_keeps_the_segment_whole(one_segment_engine):
+    """tantivy drops the rows without a value when `missing` names a real value of the segment
+    (the compiled path declines that). Cut into runs, the rows without a value and the rows with
+    that value would land in different runs and be added up: such a segment is not cut."""
+    engine = one_segment_engine
+    rows = [{"id": f"r{i:02d}", "side": "A"} if i < 20 else {"id": f"r{i:02d}", "side": "D", "sector": "~none"}
+            for i in range(40)]
+    engine.write(Batch(filings=[], rows=rows))
+    assert segments(engine) == 1
+    aggs = {"g": {"terms": {"field": "sector", "size": 5, "missing": "~none"}}}
+    for index in (split_index(engine, threads=2, split_min_docs=10**9), split_index(engine, threads=2, split_min_docs=1)):
+        with pytest.raises(NotImplementedError, match="missing"):
+            split_answer(engine, index, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert engine.aggregate(TRANSACTIONS, ast.MatchAll(), aggs) == reference(engine, TRANSACTIONS, ast.MatchAll(), aggs)
+    other_key = {"g": {"terms": {"field": "sector", "size": 5, "missing": "(unclassified)"}}}
+    split = split_answer(engine, split_index(engine, threads=2, split_min_docs=1), TRANSACTIONS, ast.MatchAll(), other_key)
+    assert split == reference(engine, TRANSACTIONS, ast.MatchAll(), other_key) == {
+        "g": {"buckets": [{"key": "(unclassified)", "doc_count": 20}, {"key": "~none", "doc_count": 20}]}}
