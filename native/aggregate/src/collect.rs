@@ -4,7 +4,8 @@
 //! each column is read once per segment however many aggregations use it), puts each document
 //! in its buckets, and hands each bucket's documents to its sub-aggregations as (bucket,
 //! document) pairs. Text values are ordinals while collecting; each distinct ordinal is named
-//! once, at harvest, from the column's dictionary. Segments run on the executor's threads.
+//! once, at harvest, from the column's dictionary. Segments run on the pool's threads, and a
+//! segment with many matches is cut into runs that do too (`Split`).
 //!
 //! The semantics are tantivy's (src/aggregation in tantivy 0.27.0), which the reference runs:
 //! - terms: a document counts once in each distinct value's bucket (tantivy dedups the values of
