@@ -564,7 +564,7 @@ def _agg_result(aggs: dict, raw: dict) -> dict:
         if kind == "distinct":
             out[name] = {"value": min(len(res.get("buckets", ())), spec[kind]["size"])}
         elif kind == "terms" and "aggs" not in spec and field.type != "boolean":
-            # The common leaf (distinct counts: thousands of buckets): keys are strings already.
+            # A leaf terms aggregation (possibly thousands of buckets): keys are strings already.
             pairs = sorted((-b["doc_count"], str(b["key"])) for b in res.get("buckets", ()))
             out[name] = {"buckets": [{"key": k, "doc_count": -n} for n, k in pairs[: spec[kind].get("size", 10)]]}
         elif kind in ("terms", "date_histogram"):

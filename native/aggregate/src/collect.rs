@@ -131,19 +131,10 @@ impl Collector for AggCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<Fruit>) -> tantivy::Result<Fruit> {
-        // Per aggregation, its result in every segment.
-        let mut per_agg: Vec<Vec<Option<Res>>> = (0..self.aggs.len()).map(|_| Vec::new()).collect();
-        for fruit in fruits {
-            match fruit {
-                Ok(results) => {
-                    for (all, res) in per_agg.iter_mut().zip(results) {
-                        all.push(res);
-                    }
-                }
-                Err(e) => return Ok(Err(e)),
-            }
-        }
-        Ok(Ok(per_agg.into_iter().map(merge_all).collect()))
+        Ok(fruits
+            .into_iter()
+            .collect::<Result<Vec<_>>>()
+            .map(|results| merge_per_agg(self.aggs.len(), results)))
     }
 }
 
@@ -157,6 +148,18 @@ pub struct SegmentAggs {
     aggs: Arc<Vec<Agg>>,
     columns: Arc<Columns>,
     split: Split,
+}
+
+/// Results of several segments (or runs of one), one list per segment with one result per
+/// aggregation -> per aggregation, its results merged.
+fn merge_per_agg(aggs: usize, results: Vec<Vec<Option<Res>>>) -> Vec<Option<Res>> {
+    let mut per_agg: Vec<Vec<Option<Res>>> = (0..aggs).map(|_| Vec::new()).collect();
+    for results in results {
+        for (all, res) in per_agg.iter_mut().zip(results) {
+            all.push(res);
+        }
+    }
+    per_agg.into_iter().map(merge_all).collect()
 }
 
 fn open_nodes(aggs: &[Agg], reader: &SegmentReader, columns: &Columns) -> Result<Vec<SegNode>> {
@@ -269,13 +272,7 @@ impl SegmentCollector for SegmentAggs {
             .par_chunks(self.docs.len().div_ceil(parts))
             .map(|run| collect_and_harvest(open_nodes(aggs, reader, columns)?, run))
             .collect::<Result<_>>()?;
-        let mut per_agg: Vec<Vec<Option<Res>>> = aggs.iter().map(|_| Vec::new()).collect();
-        for run in runs {
-            for (all, res) in per_agg.iter_mut().zip(run) {
-                all.push(res);
-            }
-        }
-        let merged: Vec<Option<Res>> = per_agg.into_iter().map(merge_all).collect();
+        let merged = merge_per_agg(aggs.len(), runs);
         check_segment_sizes(aggs, &merged)?;
         Ok(merged)
     }

@@ -30,9 +30,11 @@ def _extension():
         missing("the compiled aggregation (insider_aggregate) is not built (needs cargo: `make setup`)")
 
 
-def compiled(engine, spec, query, aggs):
-    """The compiled answer, or te.Unsupported / NotImplementedError when it cannot take the request."""
-    return engine._compiled().aggregate(engine._kind_query(spec, query, engine.translate.for_spec()), aggs)
+def compiled(engine, spec, query, aggs, index=None):
+    """The compiled answer (of the engine's own `insider_aggregate.Index`, or of `index`), or
+    te.Unsupported / NotImplementedError when it cannot take the request."""
+    index = engine._compiled() if index is None else index
+    return index.aggregate(engine._kind_query(spec, query, engine.translate.for_spec()), aggs)
 
 
 def reference(engine, spec, query, aggs):
@@ -250,9 +252,6 @@ def split_index(engine, **options):
     return te.insider_aggregate.Index(str(engine.root / engine._generation), **options)
 
 
-def split_answer(engine, index, spec, query, aggs):
-    return index.aggregate(engine._kind_query(spec, query, engine.translate.for_spec()), aggs)
-
 
 def segments(engine) -> int:
     return len(json.loads((engine.root / engine._generation / "meta.json").read_text())["segments"])
@@ -268,7 +267,7 @@ def runs_of_one(loaded_tantivy):
 @pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
 @pytest.mark.parametrize("aggs", DIALECT_CASES.values(), ids=DIALECT_CASES.keys())
 def test_segments_cut_into_runs_answer_as_tantivy_py_does(loaded_tantivy, runs_of_one, aggs, query):
-    got = split_answer(loaded_tantivy, runs_of_one, TRANSACTIONS, query, aggs)
+    got = compiled(loaded_tantivy, TRANSACTIONS, query, aggs, index=runs_of_one)
     assert got == reference(loaded_tantivy, TRANSACTIONS, query, aggs)
 
 
@@ -276,13 +275,13 @@ def test_the_analytics_requests_cut_into_runs_get_tantivy_pys_answers(recorded, 
     engine, requests = recorded
     run_the_analytics(engine)
     for spec, query, aggs in requests:
-        assert split_answer(engine, runs_of_one, spec, query, aggs) == reference(engine, spec, query, aggs), aggs
+        assert compiled(engine, spec, query, aggs, index=runs_of_one) == reference(engine, spec, query, aggs), aggs
 
 
 def test_one_thread_and_a_bad_option(loaded_tantivy):
     aggs = DIALECT_CASES["distinct counts, nested and at the top, some cut to their size"]
     one = split_index(loaded_tantivy, threads=1, split_min_docs=1)
-    assert split_answer(loaded_tantivy, one, TRANSACTIONS, ast.MatchAll(), aggs) == reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs, index=one) == reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
     for bad in ({"threads": 0}, {"split_min_docs": 0}):
         with pytest.raises(ValueError, match="at least 1"):
             split_index(loaded_tantivy, **bad)
@@ -305,9 +304,9 @@ def test_a_terms_cut_is_decided_for_the_whole_segment_not_per_run(one_segment_en
     aggs = {"o": {"terms": {"field": "owner_key", "size": 10}}}
     for index in (split_index(engine, threads=2, split_min_docs=10**9), split_index(engine, threads=2, split_min_docs=1)):
         with pytest.raises(NotImplementedError, match="65000 distinct values in one segment"):
-            split_answer(engine, index, TRANSACTIONS, ast.MatchAll(), aggs)
+            compiled(engine, TRANSACTIONS, ast.MatchAll(), aggs, index=index)
     nested = {"s": {"terms": {"field": "side", "size": 2}, "aggs": aggs}}  # 35,000 values under each side: no cut
-    split = split_answer(engine, split_index(engine, threads=2, split_min_docs=1), TRANSACTIONS, ast.MatchAll(), nested)
+    split = compiled(engine, TRANSACTIONS, ast.MatchAll(), nested, index=split_index(engine, threads=2, split_min_docs=1))
     assert split == reference(engine, TRANSACTIONS, ast.MatchAll(), nested)
     assert engine.aggregate(TRANSACTIONS, ast.MatchAll(), aggs) == reference(engine, TRANSACTIONS, ast.MatchAll(), aggs)
 
@@ -324,9 +323,9 @@ def test_a_missing_key_that_is_also_a_value_keeps_the_segment_whole(one_segment_
     aggs = {"g": {"terms": {"field": "sector", "size": 5, "missing": "~none"}}}
     for index in (split_index(engine, threads=2, split_min_docs=10**9), split_index(engine, threads=2, split_min_docs=1)):
         with pytest.raises(NotImplementedError, match="missing"):
-            split_answer(engine, index, TRANSACTIONS, ast.MatchAll(), aggs)
+            compiled(engine, TRANSACTIONS, ast.MatchAll(), aggs, index=index)
     assert engine.aggregate(TRANSACTIONS, ast.MatchAll(), aggs) == reference(engine, TRANSACTIONS, ast.MatchAll(), aggs)
     other_key = {"g": {"terms": {"field": "sector", "size": 5, "missing": "(unclassified)"}}}
-    split = split_answer(engine, split_index(engine, threads=2, split_min_docs=1), TRANSACTIONS, ast.MatchAll(), other_key)
+    split = compiled(engine, TRANSACTIONS, ast.MatchAll(), other_key, index=split_index(engine, threads=2, split_min_docs=1))
     assert split == reference(engine, TRANSACTIONS, ast.MatchAll(), other_key) == {
         "g": {"buckets": [{"key": "(unclassified)", "doc_count": 20}, {"key": "~none", "doc_count": 20}]}}
