@@ -42,12 +42,25 @@ def _build_trie(spec: IndexSpec) -> dict:
     return root
 
 
+# Values stored as they are: the common case, taken without the checks below.
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def _walk(node: dict, trie: dict, out: dict) -> None:
+    get = trie.get
     for key, value in node.items():
-        entry = trie.get(key)
+        entry = get(key)
         if entry is None or value is None:
             continue
         target, children = entry
+        if type(value) in _SCALARS:
+            if target is not None:
+                values = out.get(target)
+                if values is None:
+                    out[target] = [value]
+                else:
+                    values.append(value)
+            continue
         items = value if isinstance(value, list) else (value,)
         for item in items:
             if isinstance(item, dict):
@@ -100,6 +113,17 @@ def prefixes(path: str) -> tuple[str, ...]:
     return tuple(".".join(parts[:i]) for i in range(1, len(parts) + 1))
 
 
+_PRESENT: dict[frozenset, list[str]] = {}
+_PRESENT_CACHED = 4096  # documents come in few shapes (a row has one or two): enough for all
+
+
 def present_paths(flat: dict[str, list]) -> list[str]:
-    """The `PRESENT` values of a flattened document (see `flatten`), sorted."""
-    return sorted({p for path in flat for p in prefixes(path)})
+    """The `PRESENT` values of a flattened document (see `flatten`), sorted (a new list)."""
+    shape = frozenset(flat)
+    paths = _PRESENT.get(shape)
+    if paths is None:
+        paths = sorted({p for path in shape for p in prefixes(path)})
+        if len(_PRESENT) >= _PRESENT_CACHED:
+            _PRESENT.clear()
+        _PRESENT[shape] = paths
+    return list(paths)

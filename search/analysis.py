@@ -29,25 +29,35 @@ def _unfiltered_analyzer():
 
 def _all_tokens(text: str) -> list[str]:
     """Every token of `text`, long ones included. ASCII text is cut by Python's regex, which
-    agrees with tantivy's there and is ~5x faster to call; other text by tantivy's own analyzer,
-    because the two differ beyond ASCII (Python lower-cases a final sigma in context, tantivy and
-    Lucene one character at a time; the two regex engines know different Unicode versions)."""
+    agrees with tantivy's there and is ~5x faster to call (lower-casing ASCII first moves no token
+    boundary); other text by tantivy's own analyzer, because the two differ beyond ASCII (Python
+    lower-cases a final sigma in context, tantivy and Lucene one character at a time; the two regex
+    engines know different Unicode versions)."""
     if text.isascii():
-        return [m.group(0).lower() for m in _TOKEN.finditer(text)]
+        return _TOKEN.findall(text.lower())
     return _unfiltered_analyzer().analyze(text)
 
 
+def _byte_length(token: str) -> int:
+    return len(token.encode())
+
+
 def tokens(text: str) -> list[str]:
-    return [t for t in _all_tokens(text) if len(t.encode()) < MAX_TOKEN_BYTES]
+    size = len if text.isascii() else _byte_length  # an ASCII token has a byte per character
+    return [t for t in _all_tokens(text) if size(t) < MAX_TOKEN_BYTES]
 
 
 def token_pairs(text: str) -> list[str]:
     """Each two tokens that stand next to each other in `text`, joined by a space: what a phrase
     of two words matches. A dropped (long) token leaves a gap, as in the engines' positions, so
     the words on either side of it make no pair."""
+    found = _all_tokens(text)
+    size = len if text.isascii() else _byte_length
+    if max(map(size, found), default=0) < MAX_TOKEN_BYTES:  # no long token: every neighbour pairs
+        return list(map(" ".join, zip(found, found[1:])))
     pairs, previous = [], None
-    for token in _all_tokens(text):
-        if len(token.encode()) >= MAX_TOKEN_BYTES:
+    for token in found:
+        if size(token) >= MAX_TOKEN_BYTES:
             previous = None
             continue
         if previous is not None:

@@ -76,3 +76,20 @@ def test_a_date_no_engine_can_store_alike_stays_in_the_document_but_is_not_index
 
     row = {"id": "x", "transaction_date": "0207-03-12", "period_of_report": "2024-01-05", "filed_at": "2999-01-01T00:00:00Z"}
     assert flatten(TRANSACTIONS, row) == {"id": ["x"], "period_of_report": ["2024-01-05"]}
+
+
+def test_present_paths_name_every_field_and_object_above_it_per_document():
+    from mappings.flatten import present_paths
+
+    first = present_paths({"issuer.cik": ["1"], "footnotes.text": ["x"]})
+    assert first == ["footnotes", "footnotes.text", "issuer", "issuer.cik"]
+    first.append("changed by a caller")  # a document's list is its own, though its shape's are cached
+    assert present_paths({"footnotes.text": ["y"], "issuer.cik": ["2"]}) == ["footnotes", "footnotes.text", "issuer", "issuer.cik"]
+    assert present_paths({"issuer.cik": ["1"]}) == ["issuer", "issuer.cik"]
+    assert present_paths({}) == []
+
+
+def test_a_scalar_under_a_field_with_children_is_its_value():
+    spec = IndexSpec(name="t", fields=(Field("a", "keyword", multi=True), Field("a.b", "keyword", multi=True)), key="a")
+    assert flatten(spec, {"a": "x"}) == {"a": ["x"]}
+    assert flatten(spec, {"a": [{"b": "y"}, "z"], "c": "ignored"}) == {"a.b": ["y"], "a": ["z"]}
