@@ -19,9 +19,11 @@ frozen objects would stay (the app and the engine live as long as the process).
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import platform
+from typing import Iterator
 
 # glibc's malloc.h
 M_TRIM_THRESHOLD = -1
@@ -48,3 +50,21 @@ def freeze_long_lived_objects() -> int:
     how many objects are frozen in all."""
     gc.freeze()
     return gc.get_freeze_count()
+
+
+@contextlib.contextmanager
+def cyclic_collector_paused() -> Iterator[None]:
+    """Run a block without the cyclic collector (reference counting still frees every object).
+
+    For a batch ingest's writing process: it decodes every filing and its rows (~500 containers a
+    filing, JSON trees without cycles) and holds a batch of thousands at once, so the collector ran
+    every few filings and its full collections walked the whole held batch: 12 % of the process's
+    time, the one that bounds the ingest (BENCHMARKS.md, session 12). What a cycle would hold
+    inside the block is collected when the collector runs again after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -409,3 +409,50 @@ def test_a_parse_worker_that_dies_ends_the_ingest_with_a_message_and_keeps_what_
         Ingestor(tantivy_engine, settings, batch_size=2, workers=2).ingest(sources, progress=kill_a_worker)
     assert "the 2 filings written before it are stored" in caught.value.message
     assert tantivy_engine.search(FILINGS, ast.MatchAll(), [], 0, 10).total == 2
+
+
+def test_filings_prepared_in_worker_processes_are_stored_exactly_as_in_one_process(tmp_path, settings):
+    from tests.conftest import corpus_sources
+
+    sources = corpus_sources()[::40]  # ~50 genuine filings of every kind and era
+    stored = []
+    for workers in (1, 2):
+        engine = TantivyEngine(tmp_path / f"w{workers}")
+        report = Ingestor(engine, settings, batch_size=16, workers=workers).ingest(sources)
+        stored.append((report.ingested, sorted(report.rejected),
+                       engine.search(FILINGS, ast.MatchAll(), [], 0, 1000).documents,
+                       engine.search(TRANSACTIONS, ast.MatchAll(), [], 0, 10_000).documents))
+        engine.close()
+    assert stored[0][0] > 40 and stored[0][3]
+    assert stored[1] == stored[0]
+
+
+def test_a_worker_result_json_cannot_carry_alike_travels_as_it_is():
+    from indexer.pipeline import _packed, _unpacked
+
+    ordinary = ("ok", {"accessionNo": "a", "shares": 1.0, "n": 2, "flag": None}, [{"line": 0}], {("k", "a"): "{}"})
+    packed = _packed(ordinary)
+    assert packed[0] == "ok-json" and isinstance(packed[1], bytes)
+    back = _unpacked(packed)
+    assert back == ordinary and type(back[1]["shares"]) is float and type(back[1]["n"]) is int
+    huge = ("ok", {"accessionNo": "a", "shares": 10 ** 30}, [], {})
+    assert _packed(huge) is huge and _unpacked(huge) is huge
+    rejected = ("rejected", "x.xml", "not XML")
+    assert _packed(rejected) is rejected
+
+
+def test_the_cyclic_collector_is_paused_while_batches_are_written_and_back_after(tantivy_engine, settings):
+    import gc
+
+    assert gc.isenabled()
+    during = []
+    sources = [Source(f"{i}.txt", submission_txt(form4_xml(), f"0000999001-25-00004{i}")) for i in range(3)]
+    Ingestor(tantivy_engine, settings, batch_size=1, workers=1).ingest(sources, progress=lambda _: during.append(gc.isenabled()))
+    assert during == [False, False, False] and gc.isenabled()
+
+    def fail(_count: int) -> None:
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        Ingestor(tantivy_engine, settings, workers=1).ingest(sources, progress=fail)
+    assert gc.isenabled()
