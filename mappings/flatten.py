@@ -114,7 +114,9 @@ def prefixes(path: str) -> tuple[str, ...]:
 
 
 _PRESENT: dict[frozenset, list[str]] = {}
-_PRESENT_CACHED = 4096  # documents come in few shapes (a row has one or two): enough for all
+# Rows come in a few shapes, filings in more (611 among the corpus's 2,016); past this many the
+# cache starts over.
+_PRESENT_CACHED = 4096
 
 
 def present_paths(flat: dict[str, list]) -> list[str]:
