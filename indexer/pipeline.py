@@ -199,27 +199,26 @@ class Ingestor:
         writer encodes on write instead) and write each batch."""
         report = IngestReport()
         with cyclic_collector_paused():
-            self._run_batches(items, in_worker, chunksize, in_process, progress, report)
+            if self.workers > 1:
+                try:
+                    with ProcessPoolExecutor(self.workers, mp_context=_WORKER_START, initializer=_init_worker,
+                                             initargs=(self.settings.max_file_bytes, self.overrides,
+                                                       self.engine.encoder, os.getpid())) as pool:
+                        for chunk in _chunks(items, self.batch_size):
+                            prepared = pool.map(in_worker, chunk, chunksize=chunksize)
+                            report.merge(self._write([_unpacked(r) for r in prepared]))
+                            if progress:
+                                progress(len(chunk))
+                except BrokenProcessPool as exc:
+                    written = report.ingested + report.replaced
+                    raise WorkerFailed(f"a parse worker process died ({exc}); the {written} filings written before it "
+                                       "are stored: run the same command again to finish") from None
+            else:
+                for chunk in _chunks(items, self.batch_size):
+                    report.merge(self._write([in_process(item) for item in chunk]))
+                    if progress:
+                        progress(len(chunk))
         return report
-
-    def _run_batches(self, items: Iterable, in_worker, chunksize: int, in_process, progress, report: IngestReport) -> None:
-        if self.workers > 1:
-            try:
-                with ProcessPoolExecutor(self.workers, mp_context=_WORKER_START, initializer=_init_worker,
-                                         initargs=(self.settings.max_file_bytes, self.overrides, self.engine.encoder,
-                                                   os.getpid())) as pool:
-                    for chunk in _chunks(items, self.batch_size):
-                        report.merge(self._write([_unpacked(r) for r in pool.map(in_worker, chunk, chunksize=chunksize)]))
-                        if progress:
-                            progress(len(chunk))
-            except BrokenProcessPool as exc:
-                raise WorkerFailed(f"a parse worker process died ({exc}); the {report.ingested + report.replaced} "
-                                   "filings written before it are stored: run the same command again to finish") from None
-        else:
-            for chunk in _chunks(items, self.batch_size):
-                report.merge(self._write([in_process(item) for item in chunk]))
-                if progress:
-                    progress(len(chunk))
 
     def _write(self, results: list) -> IngestReport:
         report = IngestReport()

@@ -1,5 +1,6 @@
-"""How a server process treats its memory: the freed memory it keeps instead of handing it back
-to the kernel, and the long-lived objects the garbage collector no longer walks.
+"""How our processes treat their memory: the freed memory a server keeps instead of handing it
+back to the kernel, the long-lived objects the garbage collector no longer walks, and the batch
+ingest that runs without the cyclic collector (`cyclic_collector_paused`).
 
 glibc returns the top of a malloc arena to the kernel once more than its trim threshold is free,
 and serves large allocations with their own mmap. A year-long by-sector request on the embedded
