@@ -9,6 +9,9 @@
 //! spec mirrors tantivy-py's `tantivy.Query` constructors (src/query.rs); the aggregation
 //! dialect is the one of search/engines/base.py (src/request.rs).
 //!
+//! `Index(path).top(query, field, descending, need, skip, source)` is the query API's page, ordered
+//! by a numeric fast field, with columns kept open between requests (src/top.rs).
+//!
 //! tantivy's terms aggregation spends a few microseconds per returned bucket merging and
 //! serialising; exact distinct counts return thousands of buckets. Here a leaf bucket is a
 //! counter per column ordinal, and a text value is read from the dictionary once per segment.
@@ -28,6 +31,7 @@ mod output;
 mod query;
 mod request;
 mod result;
+mod top;
 
 use error::Error;
 
@@ -167,6 +171,53 @@ impl Index {
             output::to_python(py, &collector.aggs, &outs)
         }))
         .unwrap_or_else(|p| Err(internal(p)))
+        .map_err(PyErr::from)
+    }
+
+    /// The page `skip..need` of the documents matching `query` ordered by the fast field
+    /// `field` (documents without a value last), as (matches, the stored text of `source` of
+    /// each page document), or (matches, None) when documents tied on `field` reach into the
+    /// page: the caller orders those by its further keys (src/top.rs). NotImplementedError for a
+    /// field that is not a numeric fast field, ValueError for a malformed spec.
+    #[pyo3(signature = (query, field, descending, need, skip, source))]
+    #[allow(clippy::too_many_arguments)]
+    fn top<'py>(
+        &self,
+        py: Python<'py>,
+        query: &Bound<'py, PyAny>,
+        field: &str,
+        descending: bool,
+        need: usize,
+        skip: usize,
+        source: &str,
+    ) -> PyResult<(u64, Option<Vec<String>>)> {
+        let searcher = self.reader.searcher();
+        let schema = searcher.schema();
+        let (query, order, source) = catch_unwind(AssertUnwindSafe(|| -> Result<_, Error> {
+            let Ok(source) = schema.get_field(source) else {
+                return error::value(format!("no field {source:?} in the schema"));
+            };
+            Ok((
+                query::build(schema, query)?,
+                top::order_for(&searcher, field, descending)?,
+                source,
+            ))
+        }))
+        .unwrap_or_else(|p| Err(internal(p)))?;
+        let collector =
+            top::TopCollector::new(order, need.saturating_add(1), self.columns.clone(), field);
+        py.detach(|| {
+            catch_unwind(AssertUnwindSafe(
+                || -> Result<(u64, Option<Vec<String>>), Error> {
+                    let (count, hits) = top::search(&searcher, &*query, &collector)?;
+                    match top::settled(&hits, skip, need) {
+                        Some(page) => Ok((count, Some(top::sources(&searcher, source, page)?))),
+                        None => Ok((count, None)),
+                    }
+                },
+            ))
+            .unwrap_or_else(|p| Err(internal(p)))
+        })
         .map_err(PyErr::from)
     }
 

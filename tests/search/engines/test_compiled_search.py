@@ -1,0 +1,142 @@
+"""The compiled page (`insider_aggregate.Index.top`, used by `TantivyEngine.search`) is the page
+tantivy-py's path gives: the same total and the same documents in the same order, on the real
+corpus and on rows made to tie, to lack values and to be replaced. Where it cannot settle a page
+(ties reaching into it, a keyword first key, a text clause) tantivy-py's path answers."""
+from __future__ import annotations
+
+import pytest
+
+from mappings.filings import FILINGS
+from mappings.transactions import TRANSACTIONS
+from search.engines import tantivy_engine as te
+from search.engines.base import Batch
+from search.query import ast
+from search.query.ast import SortKey
+from search.query.lucene import parse
+from tests.required import missing
+from tests.search.engines.test_tantivy_engine import make_rows, reference_order
+
+
+@pytest.fixture(autouse=True)
+def _extension():
+    if te.insider_aggregate is None:
+        missing("the compiled extension (insider_aggregate) is not built (needs cargo: `make setup`)")
+
+
+def both_paths(engine, spec, query, keys, offset, size):
+    """(the engine's page, tantivy-py's page, whether the compiled path answered)."""
+    answered = engine._search_compiled(spec, query, list(keys) + [SortKey(spec.key)], offset,
+                                       min(offset + size, 10_000), lambda s: s) is not None
+    got = engine.search(spec, query, keys, offset, size)
+    original = engine._search_compiled
+    engine._search_compiled = lambda *args: None
+    try:
+        expected = engine.search(spec, query, keys, offset, size)
+    finally:
+        engine._search_compiled = original
+    return got, expected, answered
+
+
+QUERIES = [
+    "*:*",
+    "issuer.tradingSymbol:INTC",
+    "issuer.tradingSymbol:(AAPL OR GOOG OR MSFT)",
+    "documentType:4 AND reportingOwner.relationship.isDirector:true",
+    "filedAt:[2020-01-01 TO 2021-12-31]",
+    "periodOfReport:{2015-01-01 TO *] AND NOT documentType:4",
+    "_exists_:dateOfOriginalSubmission",
+    "nonDerivativeTable.transactions.coding.code:P",
+    "issuer.tradingSymbol:NOSUCHTICKER",
+    "footnotes.text:10b5-1",  # a phrase: tantivy-py's path
+]
+FILING_SORTS = [
+    [SortKey("filedAt", True)],
+    [SortKey("filedAt")],
+    [SortKey("periodOfReport", True)],  # a calendar day: ties everywhere
+    [SortKey("dateOfOriginalSubmission")],  # mostly missing
+    [SortKey("aff10b5One", True), SortKey("filedAt")],
+    [SortKey("issuer.tradingSymbol")],  # a keyword: tantivy-py's path
+]
+PAGES = [(0, 10), (0, 1), (7, 25), (40, 50), (9_990, 50)]
+
+
+def test_every_page_of_the_corpus_is_the_one_tantivy_py_gives(loaded_tantivy):
+    answered = cases = 0
+    for text in QUERIES:
+        query = parse(text, FILINGS)
+        for keys in FILING_SORTS:
+            for offset, size in PAGES:
+                got, expected, by_compiled = both_paths(loaded_tantivy, FILINGS, query, keys, offset, size)
+                assert (got.total, got.total_is_exact) == (expected.total, expected.total_is_exact), (text, keys)
+                assert [d["accessionNo"] for d in got.documents] == [d["accessionNo"] for d in expected.documents], \
+                    (text, keys, offset, size)
+                assert got.documents == expected.documents
+                cases += 1
+                answered += by_compiled
+    # Most pages go the compiled way (the point of it); the declined ones are tantivy-py's.
+    assert answered >= cases // 2, (answered, cases)
+
+
+def test_transaction_rows_sorted_on_numbers_dates_and_flags(loaded_tantivy):
+    for text in ("ticker:INTC", "side:D AND value:[100000 TO *]", "*:*"):
+        query = parse(text, TRANSACTIONS)
+        for keys in ([SortKey("value", True)], [SortKey("value")], [SortKey("shares_milli", True)],
+                     [SortKey("transaction_date"), SortKey("line")], [SortKey("price", True)],
+                     [SortKey("is_10b5_1", True), SortKey("filed_at", True)]):
+            for offset, size in ((0, 10), (13, 50)):
+                got, expected, _ = both_paths(loaded_tantivy, TRANSACTIONS, query, keys, offset, size)
+                assert got.total == expected.total
+                assert [d["id"] for d in got.documents] == [d["id"] for d in expected.documents], (text, keys, offset)
+
+
+@pytest.fixture
+def rows_engine(tantivy_engine):
+    rows = make_rows(300)
+    for chunk in range(0, len(rows), 100):  # several commits -> several segments
+        tantivy_engine.write(Batch(filings=[], rows=rows[chunk:chunk + 100]))
+    return tantivy_engine, rows
+
+
+def test_values_missing_sort_last_both_ways_and_ties_go_to_the_next_keys(rows_engine):
+    engine, rows = rows_engine
+    for keys in ([SortKey("value_cents", True)], [SortKey("value_cents")], [SortKey("transaction_date", True)],
+                 [SortKey("shares"), SortKey("filed_at", True)]):
+        expected = reference_order(rows, keys)
+        for offset, size in ((0, 50), (37, 50), (250, 50), (290, 10)):
+            got = engine.search(TRANSACTIONS, ast.MatchAll(), keys, offset, size)
+            assert [d["id"] for d in got.documents] == expected[offset:offset + size], (keys, offset)
+
+
+def test_the_compiled_page_answers_only_what_its_first_key_settles(rows_engine):
+    engine, rows = rows_engine
+    compiled = engine._compiled()
+    everything = engine._kind_query(TRANSACTIONS, ast.MatchAll(), engine.translate_spec)
+    # five distinct values among 300 rows: every page holds ties
+    total, sources = compiled.top(everything, "value_cents", True, 10, 0, te.SOURCE)
+    assert (total, sources) == (300, None)
+    # one row per distinct value: settled, and in the value's order
+    one = [r for r in rows if r["id"] in ("R00001", "R00002", "R00003")]
+    query = engine._kind_query(TRANSACTIONS, ast.Terms("id", tuple(r["id"] for r in one)), engine.translate_spec)
+    values = {r["id"]: r.get("shares") for r in one}
+    if len(set(values.values())) == len(values):
+        total, sources = compiled.top(query, "shares", False, 3, 0, te.SOURCE)
+        assert total == 3
+        assert [te.orjson.loads(s)["id"] for s in sources] == sorted(values, key=values.get)
+    with pytest.raises(NotImplementedError):
+        compiled.top(everything, "ticker", False, 10, 0, te.SOURCE)  # a keyword: not a numeric column
+
+
+def test_a_replaced_filing_is_found_once_in_its_new_form(tantivy_engine):
+    base = {"documentType": "4", "issuer": {"cik": "1", "tradingSymbol": "ACME"}, "reportingOwner": {"cik": "2"},
+            "reportingOwners": [{"cik": "2"}]}
+    filings = [{**base, "accessionNo": f"0000000001-25-{i:06d}", "filedAt": f"2025-03-{1 + i:02d}T10:00:00-05:00",
+                "periodOfReport": "2025-02-28"} for i in range(6)]
+    tantivy_engine.write(Batch(filings=filings, rows=[]))
+    changed = {**filings[2], "filedAt": "2025-04-30T10:00:00-04:00", "remarks": "amended text"}
+    tantivy_engine.write(Batch(filings=[changed], rows=[]))  # same accession: replaces the old document
+    query = ast.Term("issuer.tradingSymbol", "ACME")
+    got, expected, answered = both_paths(tantivy_engine, FILINGS, query, [SortKey("filedAt", True)], 0, 10)
+    assert answered
+    assert got.total == 6
+    assert [d["accessionNo"] for d in got.documents] == [d["accessionNo"] for d in expected.documents]
+    assert got.documents[0]["accessionNo"] == changed["accessionNo"] and got.documents[0]["remarks"] == "amended text"
