@@ -32,6 +32,8 @@ pub enum Want {
     U64,
     F64,
     Date,
+    /// Any numeric column as the u64s tantivy stores (order-preserving; `u64_lenient`).
+    Lenient,
 }
 
 #[derive(Default)]
@@ -53,6 +55,7 @@ impl Columns {
             Want::U64 => Opened::U64(ff.column_opt(field)?),
             Want::F64 => Opened::F64(ff.column_opt(field)?),
             Want::Date => Opened::Date(ff.column_opt(field)?),
+            Want::Lenient => Opened::U64(ff.u64_lenient(field)?.map(|(column, _)| column)),
         };
         self.lock().insert(key, opened.clone());
         Ok(opened)

@@ -175,11 +175,13 @@ impl Index {
     }
 
     /// The page `skip..need` of the documents matching `query` ordered by the fast field
-    /// `field` (documents without a value last), as (matches, the stored text of `source` of
-    /// each page document), or (matches, None) when documents tied on `field` reach into the
-    /// page: the caller orders those by its further keys (src/top.rs). NotImplementedError for a
-    /// field that is not a numeric fast field, ValueError for a malformed spec.
-    #[pyo3(signature = (query, field, descending, need, skip, source))]
+    /// `field` (documents without a value last), then by the keyword `then` (field, descending)
+    /// when given, as (matches, the stored text of `source` of each page document), or
+    /// (matches, None) when documents that order leaves tied reach into the page: the caller
+    /// orders those by its further keys (src/top.rs). NotImplementedError for a field that is
+    /// not a numeric fast field (or a `then` that is not a keyword), ValueError for a malformed
+    /// spec.
+    #[pyo3(signature = (query, field, descending, need, skip, source, then=None))]
     #[allow(clippy::too_many_arguments)]
     fn top<'py>(
         &self,
@@ -190,6 +192,7 @@ impl Index {
         need: usize,
         skip: usize,
         source: &str,
+        then: Option<(String, bool)>,
     ) -> PyResult<(u64, Option<Vec<String>>)> {
         let searcher = self.reader.searcher();
         let schema = searcher.schema();
@@ -199,13 +202,17 @@ impl Index {
             };
             Ok((
                 query::build(schema, query)?,
-                top::order_for(&searcher, field, descending)?,
+                top::order_for(&searcher, field, descending, then)?,
                 source,
             ))
         }))
         .unwrap_or_else(|p| Err(internal(p)))?;
-        let collector =
-            top::TopCollector::new(order, need.saturating_add(1), self.columns.clone(), field);
+        let collector = top::TopCollector {
+            order,
+            limit: need.saturating_add(1),
+            skip,
+            columns: self.columns.clone(),
+        };
         py.detach(|| {
             catch_unwind(AssertUnwindSafe(
                 || -> Result<(u64, Option<Vec<String>>), Error> {

@@ -107,23 +107,34 @@ def test_values_missing_sort_last_both_ways_and_ties_go_to_the_next_keys(rows_en
             assert [d["id"] for d in got.documents] == expected[offset:offset + size], (keys, offset)
 
 
-def test_the_compiled_page_answers_only_what_its_first_key_settles(rows_engine):
+def test_the_compiled_page_settles_ties_by_the_document_key_and_declines_the_rest(rows_engine):
     engine, rows = rows_engine
     compiled = engine._compiled()
     everything = engine._kind_query(TRANSACTIONS, ast.MatchAll(), engine.translate_spec)
-    # five distinct values among 300 rows: every page holds ties
-    total, sources = compiled.top(everything, "value_cents", True, 10, 0, te.SOURCE)
-    assert (total, sources) == (300, None)
-    # one row per distinct value: settled, and in the value's order
+    ids = lambda sources: [te.orjson.loads(s)["id"] for s in sources]  # noqa: E731
+    # five distinct values among 300 rows in three segments: every page holds ties, which the
+    # key settles across segments (its text, not each segment's ordinals), either way round
+    for descending in (False, True):
+        keys = [SortKey("value_cents", True), SortKey("id", descending)]
+        expected = reference_order(rows, keys)
+        for skip, need in ((0, 10), (55, 80), (240, 300)):
+            total, sources = compiled.top(everything, "value_cents", True, need, skip, te.SOURCE, ("id", descending))
+            assert total == 300
+            assert ids(sources) == expected[skip:need], (descending, skip)
+    # without the key to break them, ties are the caller's
+    assert compiled.top(everything, "value_cents", True, 10, 0, te.SOURCE) == (300, None)
+    # one row per distinct value: the value alone settles it
     one = [r for r in rows if r["id"] in ("R00001", "R00002", "R00003")]
     query = engine._kind_query(TRANSACTIONS, ast.Terms("id", tuple(r["id"] for r in one)), engine.translate_spec)
     values = {r["id"]: r.get("shares") for r in one}
     if len(set(values.values())) == len(values):
         total, sources = compiled.top(query, "shares", False, 3, 0, te.SOURCE)
         assert total == 3
-        assert [te.orjson.loads(s)["id"] for s in sources] == sorted(values, key=values.get)
+        assert ids(sources) == sorted(values, key=values.get)
     with pytest.raises(NotImplementedError):
         compiled.top(everything, "ticker", False, 10, 0, te.SOURCE)  # a keyword: not a numeric column
+    with pytest.raises(NotImplementedError):
+        compiled.top(everything, "value_cents", False, 10, 0, te.SOURCE, ("shares", False))  # ties by a number
 
 
 def test_a_replaced_filing_is_found_once_in_its_new_form(tantivy_engine):
