@@ -877,20 +877,21 @@ class TantivyEngine(Engine):
     def _search_compiled(self, spec: IndexSpec, query: Node, keys: list[SortKey], offset: int, need: int,
                          decode) -> Page | None:
         """The page through the compiled extension when it can answer it, else None (tantivy-py's
-        path then answers). It orders by the first key's column, then by the document key when
-        that comes next (the default sort, and any one-field sort), and reads the page's sources
-        itself, with the columns it keeps open from one request to the next (tantivy opens them
-        on every search: ~100 of a ticker query's ~150 µs at 1M filings). It declines a first key
-        that is not a numeric column (the key alone, a keyword), a clause it does not build
-        (text), and a page that documents tied on the keys it orders by reach into (the further
-        keys order those: `_top`). tests/search/engines/test_compiled_search.py compares the two
-        paths."""
-        if len(keys) < 2 or self._base64_source:
+        path then answers). It takes one-field sorts (the default one too): it orders by that
+        field's column, then by the document key, and reads the page's sources itself, with the
+        columns it keeps open from one request to the next (tantivy opens them on every search:
+        ~100 of a ticker query's ~150 µs at 1M filings). It declines a field that is not a
+        numeric column (a keyword), a clause it does not build (text), and a page that documents
+        without a key would leave tied (tantivy-py's path orders those as `_top` does). Sorts on
+        several fields go through tantivy-py: ties on their first field are the rule (a calendar
+        day) and would be found only after the compiled search.
+        tests/search/engines/test_compiled_search.py compares the two paths."""
+        if len(keys) < 2 or keys[1].field != spec.key or self._base64_source:
             return None
         compiled = self._compiled()
         if compiled is None:
             return None
-        then = (spec.key, keys[1].descending) if keys[1].field == spec.key else None
+        then = (spec.key, keys[1].descending)
         try:
             total, sources = compiled.top(self._kind_query(spec, query, self.translate_spec), keys[0].field,
                                           keys[0].descending, need, offset, SOURCE, then)
