@@ -14,7 +14,7 @@ from search.query import ast
 from search.query.ast import SortKey
 from search.query.lucene import parse
 from tests.required import missing
-from tests.search.engines.test_tantivy_engine import make_rows, reference_order
+from tests.search.engines.test_tantivy_engine import engine_with_rows, reference_order  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -89,16 +89,8 @@ def test_transaction_rows_sorted_on_numbers_dates_and_flags(loaded_tantivy):
                 assert [d["id"] for d in got.documents] == [d["id"] for d in expected.documents], (text, keys, offset)
 
 
-@pytest.fixture
-def rows_engine(tantivy_engine):
-    rows = make_rows(300)
-    for chunk in range(0, len(rows), 100):  # several commits -> several segments
-        tantivy_engine.write(Batch(filings=[], rows=rows[chunk:chunk + 100]))
-    return tantivy_engine, rows
-
-
-def test_values_missing_sort_last_both_ways_and_ties_go_to_the_next_keys(rows_engine):
-    engine, rows = rows_engine
+def test_values_missing_sort_last_both_ways_and_ties_go_to_the_next_keys(engine_with_rows):
+    engine, rows = engine_with_rows
     for keys in ([SortKey("value_cents", True)], [SortKey("value_cents")], [SortKey("transaction_date", True)],
                  [SortKey("shares"), SortKey("filed_at", True)]):
         expected = reference_order(rows, keys)
@@ -107,8 +99,8 @@ def test_values_missing_sort_last_both_ways_and_ties_go_to_the_next_keys(rows_en
             assert [d["id"] for d in got.documents] == expected[offset:offset + size], (keys, offset)
 
 
-def test_the_compiled_page_settles_ties_by_the_document_key_and_declines_the_rest(rows_engine):
-    engine, rows = rows_engine
+def test_the_compiled_page_settles_ties_by_the_document_key_and_declines_the_rest(engine_with_rows):
+    engine, rows = engine_with_rows
     compiled = engine._compiled()
     everything = engine._kind_query(TRANSACTIONS, ast.MatchAll(), engine.translate_spec)
     ids = lambda sources: [te.orjson.loads(s)["id"] for s in sources]  # noqa: E731
