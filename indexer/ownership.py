@@ -74,7 +74,8 @@ def _num(text: str):
             return None
         if cleaned.isdigit():
             return int(cleaned)
-    return value if value == value and value not in (float("inf"), float("-inf")) else None
+    # `+ 0.0`: "-0.00" is zero, not a negative zero that would sort and compare apart from 0.0
+    return value + 0.0 if value == value and value not in (float("inf"), float("-inf")) else None
 
 
 _TRUE = {"1", "true", "y", "yes"}

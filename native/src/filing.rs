@@ -334,7 +334,7 @@ fn num(t: &str) -> Result<Option<V<'static>>, Bail> {
         }
     };
     Ok(if value.is_finite() {
-        Some(V::Float(value))
+        Some(V::Float(value + 0.0)) // "-0.00" is zero, as the reference reads it
     } else {
         None
     })
@@ -844,5 +844,6 @@ mod tests {
         assert_eq!(num("5.").unwrap(), Some(V::Float(5.0)));
         assert_eq!(num(".5e1").unwrap(), Some(V::Float(5.0)));
         assert_eq!(num("1,000.50").unwrap(), Some(V::Float(1000.5)));
+        assert!(matches!(num("-0.00").unwrap(), Some(V::Float(v)) if v == 0.0 && v.is_sign_positive()));
     }
 }

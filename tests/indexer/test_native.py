@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import math
 import os
 import random
 import re
@@ -304,6 +305,16 @@ def test_number_spellings(text):
     assert ref[0] == "ok"
     if text in ("1_000", "inf", "nan", "99999999999999999999", "\u0665"):
         assert fast is None
+
+
+@pytest.mark.parametrize("text", ["-0.00", "-0.0", "-.0", "-0.0e5"])
+def test_a_negative_zero_is_read_as_zero(text):
+    """-0.0 would sort before 0.0 in both engines' columns while comparing equal to it."""
+    ref, fast = both(submission(ownership_xml(shares=text, price=text)))
+    amounts = ref[1]["nonDerivativeTable"]["transactions"][0]["amounts"]
+    for value in (amounts["shares"], amounts["pricePerShare"]):
+        assert value == 0 and math.copysign(1, value) == 1
+    assert fast is not None and json.dumps(fast[0]) == json.dumps(ref[1])  # "0.0" in both, never "-0.0"
 
 
 @pytest.mark.parametrize("footnote", [
