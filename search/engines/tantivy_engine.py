@@ -917,7 +917,9 @@ class TantivyEngine(Engine):
                 return day
             return tantivy.Query.boolean_query([(tantivy.Occur.Must, day), (tantivy.Occur.Must, exact)])
         if f.type == "double":
-            return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Float, value, value, True, True)
+            # 0.0 and -0.0 are equal here, apart in the column's order: the range takes both
+            low, high = (-0.0, 0.0) if value == 0 else (value, value)
+            return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Float, low, high, True, True)
         return tantivy.Query.term_query(self.schema, field, value)
 
     def _top(self, searcher, query, keys: list[SortKey], need: int, spec: IndexSpec,
