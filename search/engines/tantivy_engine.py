@@ -116,6 +116,13 @@ def _has_pair_terms(schema: tantivy.Schema) -> bool:
     return bool(PAIR_FIELDS) and _takes_term(schema, next(iter(PAIR_FIELDS)) + PAIR_SUFFIX, "")
 
 
+def _note_internal_error(exc: Exception) -> None:
+    """The compiled extension turns its own panics into NotImplementedError ("internal error:
+    ..."): tantivy-py still answers, and the log says that a bug was met."""
+    if isinstance(exc, NotImplementedError) and str(exc).startswith("internal error"):
+        log.warning("the compiled extension failed, tantivy-py answered instead: %s", exc)
+
+
 def _has_day_terms(schema: tantivy.Schema) -> bool:
     return bool(DAY_FIELDS) and _takes_term(schema, next(iter(DAY_FIELDS)) + DAY_SUFFIX, 0)
 
@@ -895,7 +902,8 @@ class TantivyEngine(Engine):
         try:
             total, sources = compiled.top(self._kind_query(spec, query, self.translate_spec), keys[0].field,
                                           keys[0].descending, need, offset, SOURCE, then)
-        except (Unsupported, NotImplementedError, ValueError):
+        except (Unsupported, NotImplementedError, ValueError) as exc:
+            _note_internal_error(exc)
             return None  # ValueError: worded by tantivy-py's path, which raises it too
         if sources is None:
             return None
@@ -1000,8 +1008,8 @@ class TantivyEngine(Engine):
         if compiled is not None:
             try:
                 return compiled.aggregate(self._kind_query(spec, query, self.translate_spec), aggs)
-            except (Unsupported, NotImplementedError):
-                pass  # a clause or an aggregation it does not do: tantivy-py's answers
+            except (Unsupported, NotImplementedError) as exc:
+                _note_internal_error(exc)  # a clause or an aggregation it does not do: tantivy-py's answers
             except ValueError as exc:
                 if "bucket limit" in str(exc):
                     raise BadRequest(f"aggregation exceeds the {BUCKET_LIMIT}-bucket limit") from exc

@@ -177,3 +177,18 @@ def test_a_replaced_filing_is_found_once_in_its_new_form(tantivy_engine):
     assert got.total == 6
     assert [d["accessionNo"] for d in got.documents] == [d["accessionNo"] for d in expected.documents]
     assert got.documents[0]["accessionNo"] == changed["accessionNo"] and got.documents[0]["remarks"] == "amended text"
+
+
+def test_a_failure_inside_the_extension_is_logged_and_tantivy_py_answers(engine_with_rows, monkeypatch, caplog):
+    engine, rows = engine_with_rows
+    expected = engine.search(TRANSACTIONS, ast.MatchAll(), [SortKey("value_cents", True)], 0, 20)
+
+    class Failing:
+        def top(self, *args):
+            raise NotImplementedError("internal error: index out of bounds")  # how a panic comes back
+
+    monkeypatch.setattr(engine, "_compiled", lambda: Failing())
+    with caplog.at_level("WARNING", logger="search.engines.tantivy_engine"):
+        got = engine.search(TRANSACTIONS, ast.MatchAll(), [SortKey("value_cents", True)], 0, 20)
+    assert got == expected
+    assert "internal error: index out of bounds" in caplog.text
