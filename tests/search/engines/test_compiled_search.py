@@ -192,3 +192,32 @@ def test_a_failure_inside_the_extension_is_logged_and_tantivy_py_answers(engine_
         got = engine.search(TRANSACTIONS, ast.MatchAll(), [SortKey("value_cents", True)], 0, 20)
     assert got == expected
     assert "internal error: index out of bounds" in caplog.text
+
+
+def test_a_reader_sees_new_commits_and_a_reindex_swap_through_the_compiled_path(tmp_path):
+    """Another process writes, then reindexes: the reader's compiled pages follow both."""
+    writer, reader = te.TantivyEngine(tmp_path), te.TantivyEngine(tmp_path)
+    writer.ensure_ready()
+    base = {"documentType": "4", "issuer": {"cik": "1", "tradingSymbol": "ACME"}, "reportingOwner": {"cik": "2"},
+            "reportingOwners": [{"cik": "2"}]}
+
+    def filings(first, count):
+        return [{**base, "accessionNo": f"0000000001-25-{i:06d}", "filedAt": f"2025-03-{1 + i:02d}T10:00:00-05:00"}
+                for i in range(first, first + count)]
+
+    def page():
+        got, expected, answered = both_paths(reader, FILINGS, ast.Term("issuer.tradingSymbol", "ACME"),
+                                             [SortKey("filedAt", True)], 0, 5)
+        assert answered and got == expected
+        return got
+
+    writer.write(Batch(filings=filings(0, 3), rows=[]))
+    assert page().total == 3
+    writer.write(Batch(filings=filings(3, 4), rows=[]))  # a new commit
+    latest = page()
+    assert latest.total == 7 and latest.documents[0]["accessionNo"] == "0000000001-25-000006"
+    assert writer.reindex(lambda f: ({**f, "remarks": "rebuilt"}, [])) == 7  # a new generation
+    swapped = page()
+    assert swapped.total == 7 and all(d["remarks"] == "rebuilt" for d in swapped.documents)
+    writer.close()
+    reader.close()
