@@ -251,7 +251,7 @@ fn parse_one(schema: &Schema, name: String, spec: &Bound<'_, PyAny>, depth: usiz
 
 /// The value type of a fast field; a field the schema lacks or does not keep in columns is
 /// answered by tantivy with empty results, which this crate leaves to it.
-fn fast_type(schema: &Schema, field: &str) -> Result<Type> {
+pub fn fast_type(schema: &Schema, field: &str) -> Result<Type> {
     let Ok(f) = schema.get_field(field) else {
         return unsupported(format!("`{field}` is not in the schema"));
     };

@@ -22,11 +22,12 @@ use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::Query;
-use tantivy::schema::{Field, FieldType, Value};
+use tantivy::schema::{Field, Type, Value};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument};
 
 use crate::columns::{Columns, Want};
 use crate::error::{unsupported, value, Error, Result};
+use crate::request::fast_type;
 
 /// The column's stored u64 for 0.0 and for -0.0 (tantivy's `f64_to_u64`): equal numbers, so one
 /// rank for both, as the caller's tie test compares them.
@@ -54,23 +55,13 @@ pub fn order_for(
     then: Option<(String, bool)>,
 ) -> Result<Order> {
     let schema = searcher.schema();
-    let fast = |name: &str| -> Result<FieldType> {
-        let Ok(field) = schema.get_field(name) else {
-            return value(format!("no field {name:?} in the schema"));
-        };
-        let entry = schema.get_field_entry(field);
-        if !entry.is_fast() {
-            return unsupported(format!("{name} is not a fast field"));
-        }
-        Ok(entry.field_type().clone())
-    };
-    let float = match fast(name)? {
-        FieldType::I64(_) | FieldType::U64(_) | FieldType::Date(_) | FieldType::Bool(_) => false,
-        FieldType::F64(_) => true,
+    let float = match fast_type(schema, name)? {
+        Type::I64 | Type::U64 | Type::Date | Type::Bool => false,
+        Type::F64 => true,
         _ => return unsupported(format!("ordering by {name}: not a numeric column")),
     };
     if let Some((key, _)) = &then {
-        if !matches!(fast(key)?, FieldType::Str(_)) {
+        if fast_type(schema, key)? != Type::Str {
             return unsupported(format!("breaking ties by {key}: not a keyword column"));
         }
     }
@@ -256,7 +247,7 @@ impl SegmentCollector for SegmentTop {
         }
     }
 
-    /// The kept hits in order, keys as ordinals (named only where segments tie: `order`).
+    /// The kept hits in order, keys as ordinals (named only where segments tie: `in_order`).
     fn harvest(mut self) -> TopFruit {
         self.cut();
         self.hits.sort_unstable();
@@ -285,7 +276,7 @@ impl SegmentCollector for SegmentTop {
 /// naming every kept hit cost a ticker query ~8 ms). A group of equal ranks that ends before
 /// `skip` is left as it is: it is complete (another rank follows it within `limit`), and only
 /// counted.
-fn order(
+fn in_order(
     searcher: &Searcher,
     columns: &Columns,
     order: &Order,
@@ -408,7 +399,7 @@ pub fn search(
     collector: &TopCollector,
 ) -> Result<(u64, Vec<Hit>)> {
     let (count, hits) = searcher.search(query, collector)??;
-    let hits = order(
+    let hits = in_order(
         searcher,
         &collector.columns,
         &collector.order,
