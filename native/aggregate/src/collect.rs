@@ -29,6 +29,7 @@ use tantivy::{DateTime, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::columns::{Columns, Want};
 use crate::error::{unsupported, Error, Result};
+use crate::global::GlobalOrds;
 use crate::request::{Agg, Kind, MetricColumn, MetricOp, NumColumn, TermsColumn};
 use crate::result::{lowest_bit, merge_all, Bucket, MState, Res, TermKey};
 
@@ -36,7 +37,13 @@ pub struct AggCollector {
     pub aggs: Arc<Vec<Agg>>,
     pub columns: Arc<Columns>,
     pub split: Split,
+    /// The global ordinals of the distinct counts' fields that have them (src/global.rs), built
+    /// for the searcher this collector searches.
+    pub global: Arc<Globals>,
 }
+
+/// Global ordinals by field.
+pub type Globals = FxHashMap<String, Arc<GlobalOrds>>;
 
 /// How a segment with many matches is collected in parallel: its matches (in doc order) are cut
 /// into at most `parts` runs of at least `min_docs` documents, each run collected and harvested
@@ -108,7 +115,7 @@ impl Collector for AggCollector {
         _ord: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentAggs> {
-        let (nodes, error) = match open_nodes(&self.aggs, reader, &self.columns) {
+        let (nodes, error) = match open_nodes(&self.aggs, reader, &self.columns, &self.global) {
             Ok(nodes) => (nodes, None),
             Err(Error::Value(message)) => {
                 return Err(tantivy::TantivyError::InvalidArgument(message))
@@ -123,6 +130,7 @@ impl Collector for AggCollector {
             aggs: self.aggs.clone(),
             columns: self.columns.clone(),
             split: self.split,
+            global: self.global.clone(),
         })
     }
 
@@ -148,6 +156,7 @@ pub struct SegmentAggs {
     aggs: Arc<Vec<Agg>>,
     columns: Arc<Columns>,
     split: Split,
+    global: Arc<Globals>,
 }
 
 /// Results of several segments (or runs of one), one list per segment with one result per
@@ -162,9 +171,14 @@ fn merge_per_agg(aggs: usize, results: Vec<Vec<Option<Res>>>) -> Vec<Option<Res>
     per_agg.into_iter().map(merge_all).collect()
 }
 
-fn open_nodes(aggs: &[Agg], reader: &SegmentReader, columns: &Columns) -> Result<Vec<SegNode>> {
+fn open_nodes(
+    aggs: &[Agg],
+    reader: &SegmentReader,
+    columns: &Columns,
+    global: &Globals,
+) -> Result<Vec<SegNode>> {
     aggs.iter()
-        .map(|agg| SegNode::open(agg, reader, columns, true))
+        .map(|agg| SegNode::open(agg, reader, columns, global, true))
         .collect()
 }
 
@@ -226,7 +240,9 @@ fn check_segment_sizes(aggs: &[Agg], results: &[Option<Res>]) -> Result<()> {
             }
             Some(Res::Days(list)) => list.iter().map(|(_, b)| b).collect(),
             Some(Res::Ranges(list)) => list.iter().collect(),
-            Some(Res::Metric(_)) | Some(Res::Distinct(_)) | None => continue,
+            Some(Res::Metric(_)) | Some(Res::Distinct(_)) | Some(Res::DistinctOrds(_)) | None => {
+                continue
+            }
         };
         for bucket in buckets {
             check_segment_sizes(&agg.subs, &bucket.subs)?;
@@ -266,11 +282,12 @@ impl SegmentCollector for SegmentAggs {
             return collect_and_harvest(self.nodes, &self.docs);
         }
         drop(self.nodes);
-        let (aggs, reader, columns) = (&*self.aggs, &self.reader, &*self.columns);
+        let (aggs, reader, columns, global) =
+            (&*self.aggs, &self.reader, &*self.columns, &*self.global);
         let runs: Vec<Vec<Option<Res>>> = self
             .docs
             .par_chunks(self.docs.len().div_ceil(parts))
-            .map(|run| collect_and_harvest(open_nodes(aggs, reader, columns)?, run))
+            .map(|run| collect_and_harvest(open_nodes(aggs, reader, columns, global)?, run))
             .collect::<Result<_>>()?;
         let merged = merge_per_agg(aggs.len(), runs);
         check_segment_sizes(aggs, &merged)?;
@@ -604,6 +621,9 @@ struct DistinctState {
     /// The dictionary's size: ordinals are below it.
     width: usize,
     seen: Seen,
+    /// This segment's ordinal -> global ordinal, when the field has them: the values are then
+    /// reported as global ordinals rather than named.
+    global: Option<Arc<Vec<u32>>>,
 }
 
 /// A bit per (parent, ordinal) when that table is small enough to clear for the documents at
@@ -645,7 +665,13 @@ fn collect_subs(ctx: &mut Ctx, subs: &mut [SegNode], pairs: &Pairs) {
 }
 
 impl SegNode {
-    fn open(agg: &Agg, reader: &SegmentReader, columns: &Columns, top: bool) -> Result<SegNode> {
+    fn open(
+        agg: &Agg,
+        reader: &SegmentReader,
+        columns: &Columns,
+        global: &Globals,
+        top: bool,
+    ) -> Result<SegNode> {
         let column = |field: &str, want: Want| columns.get(reader, field, want);
         let state = match &agg.kind {
             Kind::Terms(t) => {
@@ -691,6 +717,7 @@ impl SegNode {
                     source: TermsSource::Str(column),
                     width,
                     seen: Seen::Hashed(FxHashSet::default()),
+                    global: global.get(&d.field).and_then(|g| g.of(reader.segment_id())),
                 })
             }
             Kind::DateHistogram { field } => State::Days(DaysState {
@@ -728,7 +755,7 @@ impl SegNode {
         let subs = agg
             .subs
             .iter()
-            .map(|sub| SegNode::open(sub, reader, columns, false))
+            .map(|sub| SegNode::open(sub, reader, columns, global, false))
             .collect::<Result<Vec<_>>>()?;
         Ok(SegNode { state, subs })
     }
@@ -995,6 +1022,27 @@ impl DistinctState {
         };
         let mut out: Vec<Option<Res>> = (0..parents).map(|_| None).collect();
         if pairs.is_empty() {
+            return Ok(out);
+        }
+        if let Some(global) = &self.global {
+            // Global ordinals keep the values' order: each parent's list stays sorted.
+            let mut at = 0;
+            while at < pairs.len() {
+                let parent = pairs[at].0;
+                let mut list = Vec::new();
+                while at < pairs.len() && pairs[at].0 == parent {
+                    let Some(&g) = global.get(pairs[at].1 as usize) else {
+                        return Err(Error::Value(
+                            "a column ordinal past its field's global ordinals".to_string(),
+                        ));
+                    };
+                    list.push(g);
+                    at += 1;
+                }
+                if let Some(slot) = out.get_mut(parent as usize) {
+                    *slot = Some(Res::DistinctOrds(list));
+                }
+            }
             return Ok(out);
         }
         let TermsSource::Str(Some(column)) = &self.source else {

@@ -151,6 +151,7 @@ fn finalize(agg: &Agg, res: Option<Res>) -> Out {
         (Kind::Distinct(d), res) => {
             let n = match res {
                 Some(Res::Distinct(values)) => values.len(),
+                Some(Res::DistinctOrds(values)) => values.len(),
                 _ => 0,
             };
             Out::Count(n.min(d.size) as u64)

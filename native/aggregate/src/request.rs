@@ -121,6 +121,21 @@ pub enum MetricColumn {
     Str,
 }
 
+/// The fields of the distinct counts anywhere in `aggs`, each once.
+pub fn distinct_fields(aggs: &[Agg]) -> Vec<&str> {
+    let mut fields: Vec<&str> = Vec::new();
+    let mut stack: Vec<&Agg> = aggs.iter().collect();
+    while let Some(agg) = stack.pop() {
+        if let Kind::Distinct(d) = &agg.kind {
+            if !fields.contains(&d.field.as_str()) {
+                fields.push(&d.field);
+            }
+        }
+        stack.extend(agg.subs.iter());
+    }
+    fields
+}
+
 pub fn parse(schema: &Schema, aggs: &Bound<'_, PyAny>) -> Result<Vec<Agg>> {
     parse_at(schema, aggs, 0)
 }

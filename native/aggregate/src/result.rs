@@ -14,6 +14,8 @@ pub enum Res {
     Metric(MState),
     /// The distinct values seen, sorted and without repeats.
     Distinct(Vec<String>),
+    /// The same, as global ordinals (src/global.rs), whose order is the values' order.
+    DistinctOrds(Vec<u32>),
 }
 
 /// A terms bucket's key as tantivy keeps it apart: the `missing` key of a boolean field is a
@@ -141,10 +143,32 @@ pub fn merge_all(results: Vec<Option<Res>>) -> Option<Res> {
                     .collect(),
             )
         }
+        Res::Distinct(_) | Res::DistinctOrds(_)
+            if results.iter().any(|r| {
+                matches!(r, Res::Distinct(_)) != matches!(results[0], Res::Distinct(_))
+            }) =>
+        {
+            // A request counts a field's values one way in every segment (lib.rs); a mix is a
+            // bug, and the caller's tantivy-py answers instead (a panic is NotImplementedError).
+            panic!("distinct values merged both as names and as global ordinals")
+        }
         Res::Distinct(_) => Res::Distinct(
             results
                 .into_iter()
                 .filter_map(|r| if let Res::Distinct(l) = r { Some(l) } else { None })
+                .reduce(union)
+                .unwrap_or_default(),
+        ),
+        Res::DistinctOrds(_) => Res::DistinctOrds(
+            results
+                .into_iter()
+                .filter_map(|r| {
+                    if let Res::DistinctOrds(l) = r {
+                        Some(l)
+                    } else {
+                        None
+                    }
+                })
                 .reduce(union)
                 .unwrap_or_default(),
         ),
@@ -161,7 +185,7 @@ pub fn merge_all(results: Vec<Option<Res>>) -> Option<Res> {
 }
 
 /// Two sorted lists without repeats -> their union, sorted, without repeats.
-fn union(a: Vec<String>, b: Vec<String>) -> Vec<String> {
+fn union<T: Ord>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
     let mut out = Vec::with_capacity(a.len().max(b.len()));
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     loop {

@@ -257,11 +257,14 @@ def segments(engine) -> int:
     return len(json.loads((engine.root / engine._generation / "meta.json").read_text())["segments"])
 
 
-@pytest.fixture
-def runs_of_one(loaded_tantivy):
+@pytest.fixture(params=[None, 0, 64], ids=["global ordinals", "named values", "global ordinals for small fields"])
+def runs_of_one(loaded_tantivy, request):
     """Every segment of the corpus with more than a handful of matches cut into three runs (the
-    service cuts at 16,384 matches: the corpus alone would never be split)."""
-    return split_index(loaded_tantivy, threads=3, split_min_docs=5)
+    service cuts at 16,384 matches: the corpus alone would never be split). Distinct counts
+    merge their values as global ordinals (the default), as names (`0`: every field over the
+    limit), or each way by field (`64`: a field of the corpus with more texts is named)."""
+    options = {} if request.param is None else {"global_ordinals_max_terms": request.param}
+    return split_index(loaded_tantivy, threads=3, split_min_docs=5, **options)
 
 
 @pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
@@ -276,6 +279,43 @@ def test_the_analytics_requests_cut_into_runs_get_tantivy_pys_answers(recorded, 
     run_the_analytics(engine)
     for spec, query, aggs in requests:
         assert compiled(engine, spec, query, aggs, index=runs_of_one) == reference(engine, spec, query, aggs), aggs
+
+
+def test_distinct_values_shared_by_segments_count_once_and_new_segments_renumber_them(tantivy_engine):
+    """Distinct counts across segments that share some values and not others, each way of
+    merging them; then a commit whose values sort between the old ones (every global ordinal
+    after them moves), and a reader that reloads: the counts follow, as tantivy-py's do."""
+    engine = tantivy_engine
+    reader = te.TantivyEngine(engine.root.parent)  # another process's reader, say
+    aggs = {"by_side": {"terms": {"field": "side", "size": 2}, "aggs": {
+                "owners": {"distinct": {"field": "owner_key", "size": 1_000}}}},
+            "owners": {"distinct": {"field": "owner_key", "size": 1_000}},
+            "filings": {"distinct": {"field": "accession_no", "size": 1_000}}}
+    def rows(prefix, owners, side):
+        return [{"id": f"{prefix}{n}", "accession_no": f"{prefix}-{n % 3}", "side": side, "owner_key": owner}
+                for n, owner in enumerate(owners)]
+    engine.write(Batch(filings=[], rows=rows("a", ["o1", "o3", "o5", "o3"], "A")))
+    engine.write(Batch(filings=[], rows=rows("b", ["o3", "o5", "o7"], "D")))
+    engine.write(Batch(filings=[], rows=rows("c", ["o1", "o9"], "A")))
+    assert segments(engine) >= 2
+
+    def answers():
+        reader._searcher()
+        return [compiled(reader, TRANSACTIONS, ast.MatchAll(), aggs,
+                         index=split_index(reader, threads=2, split_min_docs=1, **options))
+                for options in ({}, {"global_ordinals_max_terms": 0})] + [
+            reader.aggregate(TRANSACTIONS, ast.MatchAll(), aggs)]
+
+    expected = reference(reader, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert expected["owners"] == {"value": 5} and expected["filings"] == {"value": 8}
+    assert expected["by_side"]["buckets"] == [{"key": "A", "doc_count": 6, "owners": {"value": 4}},
+                                              {"key": "D", "doc_count": 3, "owners": {"value": 3}}]
+    assert answers() == [expected] * 3
+    engine.write(Batch(filings=[], rows=rows("d", ["o2", "o4", "o5", "o8"], "D")))
+    expected = reference(reader, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert expected["owners"] == {"value": 8}
+    assert expected["by_side"]["buckets"][0] == {"key": "D", "doc_count": 7, "owners": {"value": 6}}
+    assert answers() == [expected] * 3
 
 
 def test_one_thread_and_a_bad_option(loaded_tantivy):
