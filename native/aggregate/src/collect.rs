@@ -298,9 +298,11 @@ impl SegmentCollector for SegmentAggs {
 // --- reading columns for many documents ---------------------------------------------------
 
 /// A column's values for every matching document of the segment: the document at position
-/// `i` among them has `values[offsets[i]..offsets[i + 1]]`.
+/// `i` among them has `values[offsets[i]..offsets[i + 1]]`, or, without offsets, the one value
+/// `values[i]` (every document has exactly one: most columns of most requests, whose loops
+/// then index the values directly).
 struct Csr<T> {
-    offsets: Vec<u32>,
+    offsets: Option<Vec<u32>>,
     values: Vec<T>,
     /// At most one value per document (the column is not multivalued).
     single: bool,
@@ -310,17 +312,35 @@ impl<T: Copy> Csr<T> {
     #[inline]
     fn of(&self, i: u32) -> &[T] {
         let i = i as usize;
-        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+        match &self.offsets {
+            None => std::slice::from_ref(&self.values[i]),
+            Some(o) => &self.values[o[i] as usize..o[i + 1] as usize],
+        }
     }
 
     #[inline]
     fn first(&self, i: u32) -> Option<T> {
         let i = i as usize;
-        let start = self.offsets[i];
-        if self.offsets[i + 1] > start {
-            Some(self.values[start as usize])
-        } else {
-            None
+        match &self.offsets {
+            None => Some(self.values[i]),
+            Some(o) if o[i + 1] > o[i] => Some(self.values[o[i] as usize]),
+            Some(_) => None,
+        }
+    }
+
+    /// How many values the document at `i` has.
+    #[inline]
+    fn count(&self, i: u32) -> u32 {
+        let i = i as usize;
+        self.offsets.as_ref().map_or(1, |o| o[i + 1] - o[i])
+    }
+
+    /// The values by document position, when every document has exactly one.
+    #[inline]
+    fn dense(&self) -> Option<&[T]> {
+        match self.offsets {
+            None => Some(&self.values),
+            Some(_) => None,
         }
     }
 
@@ -346,7 +366,7 @@ where
     let Some(column) = column else {
         // No column in this segment: no document of it has a value.
         return Csr {
-            offsets: vec![0; docs.len() + 1],
+            offsets: Some(vec![0; docs.len() + 1]),
             values: Vec::new(),
             single: true,
         };
@@ -394,8 +414,10 @@ where
         }
         i = j;
     }
+    // One value a document at most, as many values as documents: one each.
+    let dense = single && values.len() == docs.len();
     Csr {
-        offsets,
+        offsets: (!dense).then_some(offsets),
         values,
         single,
     }
@@ -518,7 +540,7 @@ impl Slots {
     }
 
     /// The bucket of (parent, key), `fresh` if it had none (and now has).
-    #[inline]
+    #[inline(always)]
     fn get_or(&mut self, parent: u32, key: u64, fresh: u32) -> u32 {
         match self {
             Slots::Dense { table, width } => {
@@ -859,7 +881,11 @@ impl TermsState {
             g.counts[id as usize] += 1;
             g.pairs.push(id, doc);
         };
-        if values.single {
+        if let Some(ords) = values.dense() {
+            for (&parent, &doc) in parents.iter().zip(docs) {
+                put(parent, ords[doc as usize], doc);
+            }
+        } else if values.single {
             for (&parent, &doc) in parents.iter().zip(docs) {
                 if let Some(ord) = values.first(doc).or(self.missing_ord) {
                     put(parent, ord, doc);
@@ -976,11 +1002,18 @@ impl DistinctState {
         let bits = parent_count(parents).saturating_mul(width);
         if bits <= DENSE_BITS_MIN.max(docs.len().saturating_mul(DENSE_BITS_PER_DOC)) {
             let mut table = vec![0u64; bits.div_ceil(64)];
-            for (&parent, &doc) in parents.iter().zip(docs) {
-                let row = parent as usize * width;
-                for &ord in values.of(doc) {
-                    let at = row + ord as usize;
+            if let Some(ords) = values.dense() {
+                for (&parent, &doc) in parents.iter().zip(docs) {
+                    let at = parent as usize * width + ords[doc as usize] as usize;
                     table[at / 64] |= 1 << (at % 64);
+                }
+            } else {
+                for (&parent, &doc) in parents.iter().zip(docs) {
+                    let row = parent as usize * width;
+                    for &ord in values.of(doc) {
+                        let at = row + ord as usize;
+                        table[at / 64] |= 1 << (at % 64);
+                    }
                 }
             }
             self.seen = Seen::Dense(table);
@@ -1176,13 +1209,17 @@ impl RangesState {
         let mut pairs = Pairs::with_capacity(if subs.is_empty() { 0 } else { docs.len() });
         let mut distinct: Vec<u32> = Vec::new();
         for (&parent, &doc) in parents.iter().zip(docs) {
-            distinct.clear();
-            distinct.extend_from_slice(hits.of(doc));
-            if distinct.len() > 1 {
+            let values = hits.of(doc);
+            let buckets = if values.len() > 1 {
+                distinct.clear();
+                distinct.extend_from_slice(values);
                 distinct.sort_unstable();
                 distinct.dedup();
-            }
-            for &b in &distinct {
+                &distinct[..]
+            } else {
+                values
+            };
+            for &b in buckets {
                 let id = parent as usize * n + b as usize;
                 self.counts[id] += 1;
                 if !subs.is_empty() {
@@ -1226,7 +1263,11 @@ fn each<T: Copy>(
     states: &mut [MState],
     mut f: impl FnMut(&mut MState, T),
 ) {
-    if values.single {
+    if let Some(all) = values.dense() {
+        for (&parent, &doc) in parents.iter().zip(docs) {
+            f(&mut states[parent as usize], all[doc as usize]);
+        }
+    } else if values.single {
         for (&parent, &doc) in parents.iter().zip(docs) {
             if let Some(v) = values.first(doc) {
                 f(&mut states[parent as usize], v);
@@ -1294,22 +1335,39 @@ impl MetricState {
                 },
             ),
             (source, MetricOp::ValueCount) => {
-                let offsets = |c: &[u32]| c.to_vec();
-                let offsets = match source {
-                    MetricSource::I64(c) => offsets(&ctx.i64s(field, |d| read(c, d)).offsets),
-                    MetricSource::U64(c) => offsets(&ctx.u64s(field, |d| read(c, d)).offsets),
-                    MetricSource::F64(c) => offsets(&ctx.f64s(field, |d| read(c, d)).offsets),
-                    MetricSource::Date(c) => offsets(&nanos(ctx, field, c).offsets),
-                    MetricSource::Bool(c) => {
-                        offsets(&ords(ctx, field, &TermsSource::Bool(c.clone())).offsets)
+                fn counts<T: Copy>(
+                    values: &Csr<T>,
+                    parents: &[u32],
+                    docs: &[u32],
+                    states: &mut [MState],
+                ) {
+                    for (&parent, &doc) in parents.iter().zip(docs) {
+                        states[parent as usize].count += u64::from(values.count(doc));
                     }
-                    MetricSource::Str(c) => {
-                        offsets(&ords(ctx, field, &TermsSource::Str(c.clone())).offsets)
+                }
+                match source {
+                    MetricSource::I64(c) => {
+                        counts(&ctx.i64s(field, |d| read(c, d)), parents, docs, states)
                     }
-                };
-                for (&parent, &doc) in parents.iter().zip(docs) {
-                    let doc = doc as usize;
-                    states[parent as usize].count += u64::from(offsets[doc + 1] - offsets[doc]);
+                    MetricSource::U64(c) => {
+                        counts(&ctx.u64s(field, |d| read(c, d)), parents, docs, states)
+                    }
+                    MetricSource::F64(c) => {
+                        counts(&ctx.f64s(field, |d| read(c, d)), parents, docs, states)
+                    }
+                    MetricSource::Date(c) => counts(&nanos(ctx, field, c), parents, docs, states),
+                    MetricSource::Bool(c) => counts(
+                        &ords(ctx, field, &TermsSource::Bool(c.clone())),
+                        parents,
+                        docs,
+                        states,
+                    ),
+                    MetricSource::Str(c) => counts(
+                        &ords(ctx, field, &TermsSource::Str(c.clone())),
+                        parents,
+                        docs,
+                        states,
+                    ),
                 }
             }
             (MetricSource::I64(c), _) => each(
