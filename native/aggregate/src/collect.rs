@@ -599,6 +599,21 @@ struct Grouping {
     pairs: Pairs,
 }
 
+impl Grouping {
+    /// The bucket of (parent, ord), made if new, its count raised by one.
+    #[inline(always)]
+    fn bucket(&mut self, slots: &mut Slots, parent: u32, ord: u64) -> u32 {
+        let fresh = self.buckets.len() as u32;
+        let id = slots.get_or(parent, ord, fresh);
+        if id == fresh {
+            self.buckets.push((parent, ord as u32));
+            self.counts.push(0);
+        }
+        self.counts[id as usize] += 1;
+        id
+    }
+}
+
 struct DaysState {
     field: String,
     column: Option<Column<DateTime>>,
@@ -871,24 +886,18 @@ impl TermsState {
             counts: Vec::new(),
             pairs: Pairs::with_capacity(docs.len()),
         };
-        let mut put = |parent: u32, ord: u64, doc: u32| {
-            let fresh = g.buckets.len() as u32;
-            let id = slots.get_or(parent, ord, fresh);
-            if id == fresh {
-                g.buckets.push((parent, ord as u32));
-                g.counts.push(0);
-            }
-            g.counts[id as usize] += 1;
-            g.pairs.push(id, doc);
-        };
         if let Some(ords) = values.dense() {
+            // Every document in exactly one bucket: the pairs' documents are `docs`.
+            g.pairs.docs.extend_from_slice(docs);
             for (&parent, &doc) in parents.iter().zip(docs) {
-                put(parent, ords[doc as usize], doc);
+                let id = g.bucket(&mut slots, parent, ords[doc as usize]);
+                g.pairs.parents.push(id);
             }
         } else if values.single {
             for (&parent, &doc) in parents.iter().zip(docs) {
                 if let Some(ord) = values.first(doc).or(self.missing_ord) {
-                    put(parent, ord, doc);
+                    let id = g.bucket(&mut slots, parent, ord);
+                    g.pairs.push(id, doc);
                 }
             }
         } else {
@@ -903,7 +912,8 @@ impl TermsState {
                     distinct.extend(self.missing_ord);
                 }
                 for &ord in &distinct {
-                    put(parent, ord, doc);
+                    let id = g.bucket(&mut slots, parent, ord);
+                    g.pairs.push(id, doc);
                 }
             }
         }
