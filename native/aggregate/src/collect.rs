@@ -1075,8 +1075,9 @@ impl DistinctState {
                 let mut list = Vec::new();
                 while at < pairs.len() && pairs[at].0 == parent {
                     let Some(&g) = global.get(pairs[at].1 as usize) else {
-                        return Err(Error::Value(
-                            "a column ordinal past its field's global ordinals".to_string(),
+                        return Err(Error::NotImplemented(
+                            "internal error: a column ordinal past its field's global ordinals"
+                                .to_string(),
                         ));
                     };
                     list.push(g);

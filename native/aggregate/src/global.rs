@@ -28,6 +28,8 @@ use crate::error::{Error, Result};
 /// Per segment, its column ordinal -> the global ordinal of the same text.
 pub struct GlobalOrds {
     maps: FxHashMap<SegmentId, Arc<Vec<u32>>>,
+    /// How many distinct texts the segments hold (the global ordinals are below it).
+    pub texts: u32,
 }
 
 impl GlobalOrds {
@@ -148,11 +150,15 @@ fn build(searcher: &Searcher, columns: &Columns, field: &str, max_terms: usize) 
     let mut out = FxHashMap::default();
     for ((segment, column), map) in dictionaries.iter().zip(maps) {
         if map.len() != column.num_terms() {
-            return Err(Error::Value(
-                "a text fast field's dictionary streamed fewer texts than it holds".to_string(),
+            return Err(Error::NotImplemented(
+                "internal error: a text fast field's dictionary streamed fewer texts than it holds"
+                    .to_string(),
             ));
         }
         out.insert(*segment, Arc::new(map));
     }
-    Ok(Built::Ords(Arc::new(GlobalOrds { maps: out })))
+    Ok(Built::Ords(Arc::new(GlobalOrds {
+        maps: out,
+        texts: next,
+    })))
 }

@@ -138,6 +138,20 @@ impl Index {
         })
     }
 
+    /// How many distinct texts the text fast field `field` holds across the searched segments,
+    /// numbered as global ordinals for its distinct counts (built now if not yet); None when
+    /// its segments hold more texts in all than `global_ordinals_max_terms` (its distinct counts
+    /// then name their values). For tests and diagnostics.
+    fn global_ordinals(&self, py: Python<'_>, field: &str) -> PyResult<Option<u32>> {
+        let searcher = self.reader.searcher();
+        py.detach(|| {
+            self.global
+                .get(&searcher, &self.columns, field, self.global_max_terms)
+                .map(|found| found.map(|ords| ords.texts))
+        })
+        .map_err(PyErr::from)
+    }
+
     /// Makes the latest commit visible to the next `aggregate`.
     fn reload(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| {

@@ -257,14 +257,23 @@ def segments(engine) -> int:
     return len(json.loads((engine.root / engine._generation / "meta.json").read_text())["segments"])
 
 
-@pytest.fixture(params=[None, 0, 64], ids=["global ordinals", "named values", "global ordinals for small fields"])
+@pytest.fixture(params=["global", "named", "mixed"])
 def runs_of_one(loaded_tantivy, request):
     """Every segment of the corpus with more than a handful of matches cut into three runs (the
     service cuts at 16,384 matches: the corpus alone would never be split). Distinct counts
-    merge their values as global ordinals (the default), as names (`0`: every field over the
-    limit), or each way by field (`64`: a field of the corpus with more texts is named)."""
-    options = {} if request.param is None else {"global_ordinals_max_terms": request.param}
-    return split_index(loaded_tantivy, threads=3, split_min_docs=5, **options)
+    merge their values as global ordinals (the default), as names (a limit of 0 texts), or each
+    way by field in one request (a limit between the tickers' texts and the accession numbers')."""
+    if request.param == "global":
+        return split_index(loaded_tantivy, threads=3, split_min_docs=5)
+    if request.param == "named":
+        index = split_index(loaded_tantivy, threads=3, split_min_docs=5, global_ordinals_max_terms=0)
+        assert index.global_ordinals("ticker") is None
+        return index
+    for limit in (250, 500, 1_000, 2_000):
+        index = split_index(loaded_tantivy, threads=3, split_min_docs=5, global_ordinals_max_terms=limit)
+        if index.global_ordinals("ticker") and index.global_ordinals("accession_no") is None:
+            return index
+    pytest.fail("no limit numbers the tickers and names the accession numbers")
 
 
 @pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
@@ -281,7 +290,7 @@ def test_the_analytics_requests_cut_into_runs_get_tantivy_pys_answers(recorded, 
         assert compiled(engine, spec, query, aggs, index=runs_of_one) == reference(engine, spec, query, aggs), aggs
 
 
-def test_distinct_values_shared_by_segments_count_once_and_new_segments_renumber_them(tantivy_engine):
+def test_distinct_values_shared_by_segments_count_once_and_new_segments_renumber_them(tantivy_engine, monkeypatch):
     """Distinct counts across segments that share some values and not others, each way of
     merging them; then a commit whose values sort between the old ones (every global ordinal
     after them moves), and a reader that reloads: the counts follow, as tantivy-py's do."""
@@ -291,31 +300,43 @@ def test_distinct_values_shared_by_segments_count_once_and_new_segments_renumber
                 "owners": {"distinct": {"field": "owner_key", "size": 1_000}}}},
             "owners": {"distinct": {"field": "owner_key", "size": 1_000}},
             "filings": {"distinct": {"field": "accession_no", "size": 1_000}}}
-    def rows(prefix, owners, side):
-        return [{"id": f"{prefix}{n}", "accession_no": f"{prefix}-{n % 3}", "side": side, "owner_key": owner}
+    def rows(prefix, owners, side):  # one filing per row: more accession numbers than owners
+        return [{"id": f"{prefix}{n}", "accession_no": f"{prefix}-{n}", "side": side, "owner_key": owner}
                 for n, owner in enumerate(owners)]
-    engine.write(Batch(filings=[], rows=rows("a", ["o1", "o3", "o5", "o3"], "A")))
-    engine.write(Batch(filings=[], rows=rows("b", ["o3", "o5", "o7"], "D")))
-    engine.write(Batch(filings=[], rows=rows("c", ["o1", "o9"], "A")))
+    engine.write(Batch(filings=[], rows=rows("a", ["o1", "o3", "o5", "o3", "o1", "o5"], "A")))
+    engine.write(Batch(filings=[], rows=rows("b", ["o3", "o5", "o7", "o7"], "D")))
+    engine.write(Batch(filings=[], rows=rows("c", ["o1", "o9", "o9"], "A")))
     assert segments(engine) >= 2
+    reader._searcher()
+    # Kept across the next commit (reloaded, as the engine reloads its own), each way of merging:
+    # numbers, names, and (with limits between the two fields' texts) numbers for one field and
+    # names for the other in the same request.
+    kept = {limit: split_index(reader, threads=2, split_min_docs=1, global_ordinals_max_terms=limit)
+            for limit in (2 ** 18, 0, 10, 14)}
+    modes = {limit: (index.global_ordinals("owner_key"), index.global_ordinals("accession_no"))
+             for limit, index in kept.items()}
+    assert any(owners and filings is None for owners, filings in modes.values()), modes
+    monkeypatch.setattr(reader, "_aggregate_reference", lambda *a: pytest.fail("the engine fell back"))
 
     def answers():
         reader._searcher()
-        return [compiled(reader, TRANSACTIONS, ast.MatchAll(), aggs,
-                         index=split_index(reader, threads=2, split_min_docs=1, **options))
-                for options in ({}, {"global_ordinals_max_terms": 0})] + [
+        for index in kept.values():
+            index.reload()
+        # `compiled` raises where the extension declines (a stale map would): no fallback here
+        return [compiled(reader, TRANSACTIONS, ast.MatchAll(), aggs, index=index) for index in kept.values()] + [
             reader.aggregate(TRANSACTIONS, ast.MatchAll(), aggs)]
 
-    expected = reference(reader, TRANSACTIONS, ast.MatchAll(), aggs)
-    assert expected["owners"] == {"value": 5} and expected["filings"] == {"value": 8}
-    assert expected["by_side"]["buckets"] == [{"key": "A", "doc_count": 6, "owners": {"value": 4}},
-                                              {"key": "D", "doc_count": 3, "owners": {"value": 3}}]
-    assert answers() == [expected] * 3
+    expected = reference(engine, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert expected["owners"] == {"value": 5} and expected["filings"] == {"value": 13}
+    assert expected["by_side"]["buckets"] == [{"key": "A", "doc_count": 9, "owners": {"value": 4}},
+                                              {"key": "D", "doc_count": 4, "owners": {"value": 3}}]
+    assert answers() == [expected] * 5
     engine.write(Batch(filings=[], rows=rows("d", ["o2", "o4", "o5", "o8"], "D")))
-    expected = reference(reader, TRANSACTIONS, ast.MatchAll(), aggs)
+    expected = reference(engine, TRANSACTIONS, ast.MatchAll(), aggs)
     assert expected["owners"] == {"value": 8}
-    assert expected["by_side"]["buckets"][0] == {"key": "D", "doc_count": 7, "owners": {"value": 6}}
-    assert answers() == [expected] * 3
+    assert expected["by_side"]["buckets"][0] == {"key": "A", "doc_count": 9, "owners": {"value": 4}}
+    assert expected["by_side"]["buckets"][1] == {"key": "D", "doc_count": 8, "owners": {"value": 6}}
+    assert answers() == [expected] * 5
 
 
 def test_one_thread_and_a_bad_option(loaded_tantivy):
