@@ -1063,31 +1063,19 @@ impl DistinctState {
                 pairs
             }
         };
-        let mut out: Vec<Option<Res>> = (0..parents).map(|_| None).collect();
         if pairs.is_empty() {
-            return Ok(out);
+            return Ok((0..parents).map(|_| None).collect());
         }
         if let Some(global) = &self.global {
             // Global ordinals keep the values' order: each parent's list stays sorted.
-            let mut at = 0;
-            while at < pairs.len() {
-                let parent = pairs[at].0;
-                let mut list = Vec::new();
-                while at < pairs.len() && pairs[at].0 == parent {
-                    let Some(&g) = global.get(pairs[at].1 as usize) else {
-                        return Err(Error::NotImplemented(
-                            "internal error: a column ordinal past its field's global ordinals"
-                                .to_string(),
-                        ));
-                    };
-                    list.push(g);
-                    at += 1;
-                }
-                if let Some(slot) = out.get_mut(parent as usize) {
-                    *slot = Some(Res::DistinctOrds(list));
-                }
-            }
-            return Ok(out);
+            return per_parent(&pairs, parents, Res::DistinctOrds, |ord| {
+                global.get(ord as usize).copied().ok_or_else(|| {
+                    Error::NotImplemented(
+                        "internal error: a column ordinal past its field's global ordinals"
+                            .to_string(),
+                    )
+                })
+            });
         }
         let TermsSource::Str(Some(column)) = &self.source else {
             return Err(Error::Value(
@@ -1099,21 +1087,31 @@ impl DistinctState {
         ords.sort_unstable();
         ords.dedup();
         let names = name_ords(column, &ords)?;
-        let mut at = 0;
-        while at < pairs.len() {
-            let parent = pairs[at].0;
-            let mut list = Vec::new();
-            while at < pairs.len() && pairs[at].0 == parent {
-                let i = ords.partition_point(|&o| o < u64::from(pairs[at].1));
-                list.push(names[i].clone());
-                at += 1;
-            }
-            if let Some(slot) = out.get_mut(parent as usize) {
-                *slot = Some(Res::Distinct(list));
-            }
-        }
-        Ok(out)
+        per_parent(&pairs, parents, Res::Distinct, |ord| {
+            Ok(names[ords.partition_point(|&o| o < u64::from(ord))].clone())
+        })
     }
+}
+
+/// Per parent bucket of `pairs` (sorted by parent), the list of its ordinals' `value`s as `res`
+/// (None for the parents without any).
+fn per_parent<V>(
+    pairs: &[(u32, u32)],
+    parents: usize,
+    res: fn(Vec<V>) -> Res,
+    mut value: impl FnMut(u32) -> Result<V>,
+) -> Result<Vec<Option<Res>>> {
+    let mut out: Vec<Option<Res>> = (0..parents).map(|_| None).collect();
+    for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let list = group
+            .iter()
+            .map(|&(_, ord)| value(ord))
+            .collect::<Result<Vec<V>>>()?;
+        if let Some(slot) = out.get_mut(group[0].0 as usize) {
+            *slot = Some(res(list));
+        }
+    }
+    Ok(out)
 }
 
 /// The text of each ordinal of `sorted` (ascending, distinct), read from the column's dictionary
