@@ -339,7 +339,7 @@ def open_engine(settings: Settings) -> Engine:
         return OpenSearchEngine(settings.opensearch_url, prefix=settings.opensearch_index_prefix)
     from search.engines.tantivy_engine import TantivyEngine
 
-    return TantivyEngine(settings.data_dir)
+    return TantivyEngine(settings.data_dir, column_cache_mb=settings.column_cache_mb)
 
 
 def open_ingestor(settings: Settings, **kwargs) -> Ingestor:

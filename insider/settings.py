@@ -20,6 +20,8 @@ class Setting:
     help: str
 
 
+COLUMN_CACHE_MB = 256  # INSIDER_COLUMN_CACHE_MB's default
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("INSIDER_DATA_DIR", "./data", "Where the embedded engine keeps its indexes, the API keys and the EDGAR checkpoints."),
     Setting("OPENSEARCH_URL", None, "OpenSearch base URL (e.g. http://127.0.0.1:9200). Unset: the embedded tantivy engine is used."),
@@ -33,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("INSIDER_MAX_FILE_BYTES", str(20 * 1024 * 1024), "Largest input file `insider ingest` accepts; larger ones are rejected."),
     Setting("INSIDER_PURE_PYTHON", None, "`1`: use the reference code even where the compiled fast paths (native/, built by `make setup` when cargo is installed) are available: the pure-Python parser, and tantivy-py's own aggregations in the embedded engine. The results are identical either way."),
     Setting("INSIDER_MALLOC_KEEP_MB", "64", "Freed memory (MiB, 0-1024) each glibc malloc arena of the server keeps for the next request instead of returning it to the kernel (insider/memory.py): a year-long by-sector request otherwise faults ~10 MB back in. 0: glibc's own thresholds."),
+    Setting("INSIDER_COLUMN_CACHE_MB", str(COLUMN_CACHE_MB), "Memory (MiB, 0-65536) each server process may keep the embedded engine's aggregated columns in, decoded (native/aggregate/src/decoded.rs): by-sector's columns take ~25 bytes a transaction row or filing (~140 MB at 1M filings). A column that does not fit is read from the index, as with 0. OpenSearch ignores it."),
     Setting("INSIDER_RATE_LIMIT", "6000/minute", "Per-key HTTP rate limit, e.g. 6000/minute or 100/second (per client address when INSIDER_AUTH=off); 429 with Retry-After beyond it. Counted in memory by each server worker process, so N workers admit up to N times the limit."),
 )
 
@@ -75,6 +78,7 @@ class Settings:
     max_file_bytes: int
     rate_limit: str
     malloc_keep_mb: int = 64
+    column_cache_mb: int = COLUMN_CACHE_MB
     extra: dict = field(default_factory=dict)
 
     def clock(self) -> datetime:
@@ -119,6 +123,9 @@ def load() -> Settings:
     keep_mb = _number("INSIDER_MALLOC_KEEP_MB", int)
     if not 0 <= keep_mb <= 1024:
         raise ConfigurationError(f"INSIDER_MALLOC_KEEP_MB must be from 0 to 1024 (MiB), not {keep_mb}")
+    cache_mb = _number("INSIDER_COLUMN_CACHE_MB", int)
+    if not 0 <= cache_mb <= 65536:
+        raise ConfigurationError(f"INSIDER_COLUMN_CACHE_MB must be from 0 to 65536 (MiB), not {cache_mb}")
     if not 0 < rps <= 10:
         raise ConfigurationError("EDGAR_MAX_RPS must be in (0, 10]: SEC allows at most 10 requests/s")
     return Settings(
@@ -134,4 +141,5 @@ def load() -> Settings:
         max_file_bytes=max_bytes,
         rate_limit=_env("INSIDER_RATE_LIMIT"),
         malloc_keep_mb=keep_mb,
+        column_cache_mb=cache_mb,
     )

@@ -22,7 +22,7 @@ import orjson
 import tantivy
 
 from insider.errors import BadRequest, EngineUnavailable
-from insider.settings import pure_python
+from insider.settings import COLUMN_CACHE_MB, pure_python
 from mappings import Field, IndexSpec
 from mappings.filings import FILINGS
 from mappings.flatten import PRESENT, flatten, present_paths
@@ -642,8 +642,10 @@ class TantivyEngine(Engine):
     name = "tantivy"
     encoder = staticmethod(encode)
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, column_cache_mb: int = COLUMN_CACHE_MB):
         self.root = Path(data_dir) / "index"
+        # the compiled aggregation's decoded columns, per process (native/aggregate/src/decoded.rs)
+        self.column_cache_bytes = column_cache_mb << 20
         self._schema = build_schema()      # what new generations are written with
         self.schema = self._schema          # the current generation's (an older index keeps its own)
         self.translate = Translator(self.schema)
@@ -775,7 +777,8 @@ class TantivyEngine(Engine):
                 compiled.reload()
             else:
                 try:
-                    compiled = insider_aggregate.Index(str(self.root / generation))
+                    compiled = insider_aggregate.Index(str(self.root / generation),
+                                                       column_cache_bytes=self.column_cache_bytes)
                 except ValueError as exc:
                     raise EngineUnavailable(f"cannot open the index at {self.root / generation}: {exc}") from exc
             self._compiled_cache = (stamp, compiled, generation)

@@ -23,11 +23,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Cardinality, Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, MonotonicallyMappableToU64, StrColumn};
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DateTime, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::columns::{Columns, Want};
+use crate::decoded::{self, Decoded, Gathered};
 use crate::error::{unsupported, Error, Result};
 use crate::global::GlobalOrds;
 use crate::request::{Agg, Kind, MetricColumn, MetricOp, NumColumn, TermsColumn};
@@ -40,6 +41,8 @@ pub struct AggCollector {
     /// The global ordinals of the distinct counts' fields that have them (src/global.rs), built
     /// for the searcher this collector searches.
     pub global: Arc<Globals>,
+    /// Columns decoded whole, kept between requests within a budget (src/decoded.rs).
+    pub decoded: Arc<decoded::Cache>,
 }
 
 /// Global ordinals by field.
@@ -131,6 +134,7 @@ impl Collector for AggCollector {
             columns: self.columns.clone(),
             split: self.split,
             global: self.global.clone(),
+            decoded: self.decoded.clone(),
         })
     }
 
@@ -157,6 +161,7 @@ pub struct SegmentAggs {
     columns: Arc<Columns>,
     split: Split,
     global: Arc<Globals>,
+    decoded: Arc<decoded::Cache>,
 }
 
 /// Results of several segments (or runs of one), one list per segment with one result per
@@ -182,12 +187,51 @@ fn open_nodes(
         .collect()
 }
 
+/// The fields the aggregations `aggs` (and their sub-aggregations) read.
+fn fields<'a>(aggs: &'a [Agg], out: &mut Vec<&'a str>) {
+    for agg in aggs {
+        let field = match &agg.kind {
+            Kind::Terms(t) => &t.field,
+            Kind::Distinct(d) => &d.field,
+            Kind::DateHistogram { field } => field,
+            Kind::Range(r) => &r.field,
+            Kind::Metric(m) => &m.field,
+        };
+        if !out.contains(&field.as_str()) {
+            out.push(field);
+        }
+        fields(&agg.subs, out);
+    }
+}
+
+/// The decoded columns of the fields `aggs` read in `reader`'s segment, those the cache holds or
+/// has room for (decoded now, once for all the runs of the segment).
+fn decoded_columns(
+    aggs: &[Agg],
+    reader: &SegmentReader,
+    columns: &Columns,
+    cache: &decoded::Cache,
+) -> Result<Decodeds> {
+    let mut names = Vec::new();
+    fields(aggs, &mut names);
+    let mut out = Decodeds::default();
+    for name in names {
+        if let Some(found) = cache.get(reader, columns, name)? {
+            out.insert(name.to_string(), found);
+        }
+    }
+    Ok(out)
+}
+
+type Decodeds = FxHashMap<String, Arc<Decoded>>;
+
 /// Every aggregation over the matches at `docs` (in doc order) of one segment, harvested.
-fn collect_and_harvest(mut nodes: Vec<SegNode>, docs: &[DocId]) -> Fruit {
+fn collect_and_harvest(mut nodes: Vec<SegNode>, docs: &[DocId], decoded: &Decodeds) -> Fruit {
     let mut ctx = Ctx {
         docs,
         read: FxHashMap::default(),
         top_terms: FxHashMap::default(),
+        decoded,
     };
     let parents = vec![0u32; docs.len()];
     let all: Vec<u32> = (0..docs.len() as u32).collect();
@@ -277,9 +321,14 @@ impl SegmentCollector for SegmentAggs {
         if let Some(e) = self.error {
             return Err(e);
         }
+        let decoded = if self.docs.is_empty() {
+            Decodeds::default()
+        } else {
+            decoded_columns(&self.aggs, &self.reader, &self.columns, &self.decoded)?
+        };
         let parts = self.split.parts_for(self.docs.len());
         if parts < 2 || missing_key_in_dictionary(&self.aggs, &self.reader, &self.columns)? {
-            return collect_and_harvest(self.nodes, &self.docs);
+            return collect_and_harvest(self.nodes, &self.docs, &decoded);
         }
         drop(self.nodes);
         let (aggs, reader, columns, global) =
@@ -287,7 +336,9 @@ impl SegmentCollector for SegmentAggs {
         let runs: Vec<Vec<Option<Res>>> = self
             .docs
             .par_chunks(self.docs.len().div_ceil(parts))
-            .map(|run| collect_and_harvest(open_nodes(aggs, reader, columns, global)?, run))
+            .map(|run| {
+                collect_and_harvest(open_nodes(aggs, reader, columns, global)?, run, &decoded)
+            })
             .collect::<Result<_>>()?;
         let merged = merge_per_agg(aggs.len(), runs);
         check_segment_sizes(aggs, &merged)?;
@@ -435,6 +486,18 @@ struct Ctx<'a> {
     read: FxHashMap<String, Read>,
     /// Top-level terms groupings, by (field, "no value" ordinal).
     top_terms: FxHashMap<(String, Option<u64>), Rc<Grouping>>,
+    /// The segment's decoded columns, read instead of the index where a field has one.
+    decoded: &'a Decodeds,
+}
+
+impl<T> From<Gathered<T>> for Csr<T> {
+    fn from((values, offsets): Gathered<T>) -> Csr<T> {
+        Csr {
+            offsets,
+            values,
+            single: true,
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -443,7 +506,10 @@ impl Ctx<'_> {
         if let Some(Read::U64(c)) = self.read.get(field) {
             return c.clone();
         }
-        let c = Rc::new(read(self.docs));
+        let c = Rc::new(match self.decoded.get(field) {
+            Some(decoded) => decoded.gather(self.docs, |code| code).into(),
+            None => read(self.docs),
+        });
         self.read.insert(field.to_string(), Read::U64(c.clone()));
         c
     }
@@ -453,7 +519,10 @@ impl Ctx<'_> {
         if let Some(Read::I64(c)) = self.read.get(field) {
             return c.clone();
         }
-        let c = Rc::new(read(self.docs));
+        let c = Rc::new(match self.decoded.get(field) {
+            Some(decoded) => decoded.gather(self.docs, i64::from_u64).into(),
+            None => read(self.docs),
+        });
         self.read.insert(field.to_string(), Read::I64(c.clone()));
         c
     }
@@ -462,7 +531,10 @@ impl Ctx<'_> {
         if let Some(Read::F64(c)) = self.read.get(field) {
             return c.clone();
         }
-        let c = Rc::new(read(self.docs));
+        let c = Rc::new(match self.decoded.get(field) {
+            Some(decoded) => decoded.gather(self.docs, f64::from_u64).into(),
+            None => read(self.docs),
+        });
         self.read.insert(field.to_string(), Read::F64(c.clone()));
         c
     }

@@ -257,22 +257,43 @@ def segments(engine) -> int:
     return len(json.loads((engine.root / engine._generation / "meta.json").read_text())["segments"])
 
 
-@pytest.fixture(params=["global", "named", "mixed"])
+@pytest.fixture(params=["global", "named", "mixed", "undecoded", "part-decoded"])
 def runs_of_one(loaded_tantivy, request):
     """Every segment of the corpus with more than a handful of matches cut into three runs (the
     service cuts at 16,384 matches: the corpus alone would never be split). Distinct counts
     merge their values as global ordinals (the default), as names (a limit of 0 texts), or each
-    way by field in one request (a limit between the tickers' texts and the accession numbers')."""
+    way by field in one request (a limit between the tickers' texts and the accession numbers').
+    Columns are read from decoded arrays (the default), from the index (a budget of 0), or some
+    one way and some the other (a budget that holds some of a request's columns, not all)."""
     if request.param == "global":
-        return split_index(loaded_tantivy, threads=3, split_min_docs=5)
+        yield split_index(loaded_tantivy, threads=3, split_min_docs=5)
+        return
+    if request.param == "undecoded":
+        index = split_index(loaded_tantivy, threads=3, split_min_docs=5, column_cache_bytes=0)
+        yield index
+        assert index.column_cache_size() == 0
+        return
+    if request.param == "part-decoded":
+        aggs = DIALECT_CASES["terms with missing, nested two levels"]  # five columns
+        whole = split_index(loaded_tantivy, threads=3, split_min_docs=5)
+        compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs, index=whole)
+        budget = whole.column_cache_size() // 2
+        index = split_index(loaded_tantivy, threads=3, split_min_docs=5, column_cache_bytes=budget)
+        compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs, index=index)
+        assert 0 < index.column_cache_size() <= budget
+        yield index
+        assert index.column_cache_size() <= budget
+        return
     if request.param == "named":
         index = split_index(loaded_tantivy, threads=3, split_min_docs=5, global_ordinals_max_terms=0)
         assert index.global_ordinals("ticker") is None
-        return index
+        yield index
+        return
     for limit in (250, 500, 1_000, 2_000):
         index = split_index(loaded_tantivy, threads=3, split_min_docs=5, global_ordinals_max_terms=limit)
         if index.global_ordinals("ticker") and index.global_ordinals("accession_no") is None:
-            return index
+            yield index
+            return
     pytest.fail("no limit numbers the tickers and names the accession numbers")
 
 
@@ -337,6 +358,69 @@ def test_distinct_values_shared_by_segments_count_once_and_new_segments_renumber
     assert expected["by_side"]["buckets"][0] == {"key": "A", "doc_count": 9, "owners": {"value": 4}}
     assert expected["by_side"]["buckets"][1] == {"key": "D", "doc_count": 8, "owners": {"value": 6}}
     assert answers() == [expected] * 5
+
+
+# --- columns decoded whole and kept between requests (native/aggregate/src/decoded.rs) -----------
+
+def test_the_engine_keeps_the_columns_it_aggregates_decoded_within_the_budget(loaded_tantivy):
+    index = loaded_tantivy._compiled()
+    for aggs in DIALECT_CASES.values():
+        compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    kept = index.column_cache_size()
+    assert 0 < kept <= loaded_tantivy.column_cache_bytes
+    # the second time every column is already decoded: nothing more is kept
+    for aggs in DIALECT_CASES.values():
+        compiled(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert index.column_cache_size() == kept
+
+
+@pytest.mark.parametrize("span", [0, 1, 253, 254, 255, 256, 65_534, 65_535, 65_536,
+                                  2**32 - 2, 2**32 - 1, 2**32, 2**62, 2**64 - 2, 2**64 - 1])
+def test_values_at_each_width_boundary_and_missing_ones_read_back_exactly(one_segment_engine, span):
+    """A decoded column stores each value less the smallest in 1, 2, 4 or 8 bytes, the largest
+    of each width standing for "no value": a column whose values span exactly that far must take
+    the next width (2**64 - 1, the whole i64 range, has no width to spare and is read from the
+    index). Values, missing ones, sums, extremes and ranges as tantivy-py gives them."""
+    low = -2**63 if span >= 2**63 else -7
+    values = [low, low + span, low + span // 2, low]
+    rows = [{"id": f"r{n}", "accession_no": f"a{n}", "side": "AD"[n % 2], "shares_milli": v}
+            for n, v in enumerate(values)]
+    rows += [{"id": f"m{n}", "accession_no": f"m{n}", "side": "D"} for n in range(3)]  # no value
+    one_segment_engine.write(Batch(filings=[], rows=rows))
+    aggs = {"lo": {"min": {"field": "shares_milli"}}, "hi": {"max": {"field": "shares_milli"}},
+            "n": {"value_count": {"field": "shares_milli"}},
+            "by_side": {"terms": {"field": "side", "size": 2}, "aggs": {
+                "hi": {"max": {"field": "shares_milli"}}, "n": {"value_count": {"field": "shares_milli"}}}},
+            "top": {"range": {"field": "shares_milli", "ranges": [{"key": "top", "from": low + span}]}}}
+    engine = one_segment_engine
+    index = split_index(engine, threads=1)
+    got = compiled(engine, TRANSACTIONS, ast.MatchAll(), aggs, index=index)
+    assert got == reference(engine, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert got["n"] == {"value": 4} and got["hi"] == {"value": float(low + span)}
+    if span < 2**53:  # range bounds are doubles: beyond 2**53 the bound itself is rounded
+        assert got["top"]["buckets"][0]["doc_count"] == (1 if span else 4)
+    assert segments(engine) == 1
+    width = next((w for w in (1, 2, 4, 8) if span < 2 ** (8 * w) - 1), 0)  # 0: not decoded
+    assert index.column_cache_size() == len(rows) * (1 + width)  # `side` takes a byte a document
+
+
+def test_the_columns_of_segments_merged_away_are_let_go(tantivy_engine):
+    engine = tantivy_engine
+    rows = make_rows(400)
+    for chunk in range(0, len(rows), 25):  # sixteen commits, sixteen small segments
+        engine.write(Batch(filings=[], rows=rows[chunk:chunk + 25]))
+    aggs = DIALECT_CASES["terms with missing, nested two levels"]
+    index = split_index(engine, threads=1)
+    before = compiled(engine, TRANSACTIONS, ast.MatchAll(), aggs, index=index)
+    many, kept = segments(engine), index.column_cache_size()
+    engine.close()  # waits for the merges the commits started
+    engine._searcher()
+    assert segments(engine) < many, "tantivy merged nothing: the test needs merged segments"
+    index.reload()
+    left = index.column_cache_size()
+    assert left < kept
+    assert compiled(engine, TRANSACTIONS, ast.MatchAll(), aggs, index=index) == before
+    assert index.column_cache_size() > left  # the merged segment's columns, decoded now
 
 
 def test_one_thread_and_a_bad_option(loaded_tantivy):
