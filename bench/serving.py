@@ -220,10 +220,11 @@ def _mark(filings: int, order: str = "filed") -> str:
 
 
 def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ...] = ("tantivy", "opensearch"),
-                  data_dir: Path | None = None, order: str = "filed") -> dict:
+                  data_dir: Path | None = None, order: str = "filed", analytics_rounds: int = 1000) -> dict:
     """`data_dir`: keep the embedded index there, and reuse it when an earlier run already loaded
     the same number of filings into it (loading 1M filings takes ~25 minutes); otherwise the
-    index lives in a temporary directory that is removed afterwards."""
+    index lives in a temporary directory that is removed afterwards. `analytics_rounds`: requests
+    timed per analytics endpoint (a p99 needs many more than 100, whose p99 is the second slowest)."""
     from insider import settings as settings_module
     from search.engines.tantivy_engine import TantivyEngine
 
@@ -235,7 +236,8 @@ def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ..
     os.environ.update(INSIDER_DATA_DIR=str(tmp), OPENSEARCH_URL="", INSIDER_AUTH="off",
                       INSIDER_NOW="2026-01-01T00:00:00Z")
     settings = settings_module.load()
-    engines = {"tantivy": TantivyEngine(tmp)} if "tantivy" in engine_names else {}
+    engines = ({"tantivy": TantivyEngine(tmp, column_cache_mb=settings.column_cache_mb)}
+               if "tantivy" in engine_names else {})
     url = os.environ.get("OPENSEARCH_TEST_URL", "http://127.0.0.1:9200")
     try:
         if "opensearch" not in engine_names:
@@ -247,7 +249,7 @@ def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ..
     except OSError as exc:
         results["opensearch"] = {"skipped": f"no OpenSearch at {url}: {exc}"}
     try:
-        _measure(engines, settings, filings, sections, results, tmp, mark, order)
+        _measure(engines, settings, filings, sections, results, tmp, mark, order, analytics_rounds)
     finally:
         for engine in engines.values():
             engine.close()
@@ -257,7 +259,7 @@ def bench_serving(filings: int, sections: list[str], engine_names: tuple[str, ..
 
 
 def _measure(engines: dict, settings, filings: int, sections: list[str], results: dict, tmp: Path, mark: Path,
-             order: str) -> None:
+             order: str, analytics_rounds: int) -> None:
     from service.app import create_app
 
     for name, engine in engines.items():
@@ -283,7 +285,7 @@ def _measure(engines: dict, settings, filings: int, sections: list[str], results
         if "query" in sections:
             entry["query"] = _query_latency(engine, rounds=20)
         if "analytics" in sections:
-            entry["analytics"] = _analytics_latency(create_app(settings, engine), engine, rounds=100)
+            entry["analytics"] = _analytics_latency(create_app(settings, engine), engine, rounds=analytics_rounds)
         results[name] = entry
         print(name, entry, flush=True)
     if "http" in sections and "tantivy" in engines:

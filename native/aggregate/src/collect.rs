@@ -43,6 +43,9 @@ pub struct AggCollector {
     pub global: Arc<Globals>,
     /// Columns decoded whole, kept between requests within a budget (src/decoded.rs).
     pub decoded: Arc<decoded::Cache>,
+    /// A segment's columns are decoded for this request when it matches at least this share of
+    /// the segment's documents.
+    pub decode_share: f64,
 }
 
 /// Global ordinals by field.
@@ -135,6 +138,7 @@ impl Collector for AggCollector {
             split: self.split,
             global: self.global.clone(),
             decoded: self.decoded.clone(),
+            decode_share: self.decode_share,
         })
     }
 
@@ -162,6 +166,7 @@ pub struct SegmentAggs {
     split: Split,
     global: Arc<Globals>,
     decoded: Arc<decoded::Cache>,
+    decode_share: f64,
 }
 
 /// Results of several segments (or runs of one), one list per segment with one result per
@@ -204,19 +209,20 @@ fn fields<'a>(aggs: &'a [Agg], out: &mut Vec<&'a str>) {
     }
 }
 
-/// The decoded columns of the fields `aggs` read in `reader`'s segment, those the cache holds or
-/// has room for (decoded now, once for all the runs of the segment).
+/// The decoded columns of the fields `aggs` read in `reader`'s segment: those the cache holds,
+/// and, when `decode`, those it has room for (decoded now, once for all the runs of the segment).
 fn decoded_columns(
     aggs: &[Agg],
     reader: &SegmentReader,
     columns: &Columns,
     cache: &decoded::Cache,
+    decode: bool,
 ) -> Result<Decodeds> {
     let mut names = Vec::new();
     fields(aggs, &mut names);
     let mut out = Decodeds::default();
     for name in names {
-        if let Some(found) = cache.get(reader, columns, name)? {
+        if let Some(found) = cache.get(reader, columns, name, decode)? {
             out.insert(name.to_string(), found);
         }
     }
@@ -324,7 +330,15 @@ impl SegmentCollector for SegmentAggs {
         let decoded = if self.docs.is_empty() {
             Decodeds::default()
         } else {
-            decoded_columns(&self.aggs, &self.reader, &self.columns, &self.decoded)?
+            let decode =
+                self.docs.len() as f64 >= self.decode_share * f64::from(self.reader.max_doc());
+            decoded_columns(
+                &self.aggs,
+                &self.reader,
+                &self.columns,
+                &self.decoded,
+                decode,
+            )?
         };
         let parts = self.split.parts_for(self.docs.len());
         if parts < 2 || missing_key_in_dictionary(&self.aggs, &self.reader, &self.columns)? {

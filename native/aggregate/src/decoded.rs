@@ -13,6 +13,12 @@
 //! one value to spare, which marks "no value": sectors and sides take a byte a document,
 //! issuers two, sums eight. Only columns with at most one value per document are decoded.
 //!
+//! A request decodes a segment's column only when it matches at least a share of the segment's
+//! documents (`Index(column_decode_share=...)`, default 1/32): a year of rows is a large share of
+//! the newest segments, a ticker's rows a sliver of every segment, read from the index as before
+//! (decoding the whole index's columns for a few hundred rows would cost ~50 ms and memory for
+//! little). A column already decoded is used by every request.
+//!
 //! The budget (`Index(column_cache_bytes=...)`) bounds the arrays kept. A column is decoded only
 //! if it fits in what is left of the budget; nothing is evicted to make room, so a working set
 //! larger than the budget never decodes the same column twice (the columns that did not fit are
@@ -191,14 +197,15 @@ impl Cache {
         self.lock().bytes
     }
 
-    /// `field`'s decoded column in `reader`'s segment: kept from an earlier request, or decoded
-    /// now if it fits in the budget; None when it does not, or the segment has no such column, or
-    /// a document may have several values.
+    /// `field`'s decoded column in `reader`'s segment: kept from an earlier request, or, when
+    /// `decode`, decoded now if it fits in the budget; None when it does not, or the segment has no
+    /// such column, or a document may have several values.
     pub fn get(
         &self,
         reader: &SegmentReader,
         columns: &Columns,
         field: &str,
+        decode: bool,
     ) -> Result<Option<Arc<Decoded>>> {
         if self.budget == 0 {
             return Ok(None);
@@ -206,6 +213,9 @@ impl Cache {
         let key = (reader.segment_id(), field.to_string());
         if let Some(found) = self.lock().by_column.get(&key) {
             return Ok(Some(found.clone()));
+        }
+        if !decode {
+            return Ok(None);
         }
         // The codes of any column type (text ordinals, booleans, numbers, dates), in the order
         // tantivy keeps them.

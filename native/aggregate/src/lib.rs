@@ -53,6 +53,7 @@ pub struct Index {
     global_max_terms: usize,
     /// Columns decoded whole for the aggregations, at most `column_cache_bytes` (src/decoded.rs).
     decoded: Arc<decoded::Cache>,
+    decode_share: f64,
 }
 
 const MAX_THREADS: usize = 4;
@@ -66,6 +67,8 @@ const GLOBAL_MAX_TERMS: usize = 1 << 18;
 /// The decoded columns' budget by default: by-sector's seven columns take ~25 bytes a document
 /// (at 1M filings, 5.5M documents: ~140 MB).
 const COLUMN_CACHE_BYTES: usize = 256 << 20;
+/// A request decodes a segment's columns when it matches at least this share of its documents.
+const COLUMN_DECODE_SHARE: f64 = 1.0 / 32.0;
 
 /// A panic caught at the boundary: NotImplementedError, so that tantivy-py answers.
 fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
@@ -84,12 +87,14 @@ impl Index {
     /// `global_ordinals_max_terms`: the most texts (all segments) a field's distinct counts use
     /// global ordinals for (0: never). They are there for tests, which cut the small corpus into
     /// runs and take both ways of counting distinct values to compare them with tantivy-py's.
-    /// `column_cache_bytes`: the most memory the aggregations' decoded columns keep (0: none;
-    /// src/decoded.rs).
+    /// `column_cache_bytes`: the most memory the aggregations' decoded columns keep (0: none);
+    /// `column_decode_share`: the least share of a segment's documents a request matches for it
+    /// to decode the segment's columns (0: any; src/decoded.rs).
     #[new]
     #[pyo3(signature = (
         path, *, threads=None, split_min_docs=SPLIT_MIN_DOCS,
-        global_ordinals_max_terms=GLOBAL_MAX_TERMS, column_cache_bytes=COLUMN_CACHE_BYTES
+        global_ordinals_max_terms=GLOBAL_MAX_TERMS, column_cache_bytes=COLUMN_CACHE_BYTES,
+        column_decode_share=COLUMN_DECODE_SHARE
     ))]
     fn new(
         py: Python<'_>,
@@ -98,6 +103,7 @@ impl Index {
         split_min_docs: usize,
         global_ordinals_max_terms: usize,
         column_cache_bytes: usize,
+        column_decode_share: f64,
     ) -> PyResult<Self> {
         let opened = py.detach(|| -> Result<IndexReader, Error> {
             let index = tantivy::Index::open_in_dir(path)?;
@@ -116,6 +122,9 @@ impl Index {
                 .map_or(1, |n| n.get())
                 .min(MAX_THREADS)
         });
+        if !(0.0..=1.0).contains(&column_decode_share) {
+            return Err(Error::Value("column_decode_share must be from 0 to 1".to_string()).into());
+        }
         if threads == 0 || split_min_docs == 0 {
             return Err(
                 Error::Value("threads and split_min_docs must be at least 1".to_string()).into(),
@@ -145,6 +154,7 @@ impl Index {
             global: Default::default(),
             global_max_terms: global_ordinals_max_terms,
             decoded: Arc::new(decoded::Cache::new(column_cache_bytes)),
+            decode_share: column_decode_share,
         })
     }
 
@@ -222,6 +232,7 @@ impl Index {
                     split: self.split,
                     global: Arc::new(global),
                     decoded: self.decoded.clone(),
+                    decode_share: self.decode_share,
                 };
                 let merged = collect::search(&searcher, &*query, &collector, self.pool.as_ref())??;
                 output::finish(&aggs, merged)

@@ -247,8 +247,11 @@ def test_a_range_aggregation_without_ranges_is_a_bad_request_not_a_panic(loaded_
 # --- a segment with many matches, collected in runs on several threads -------------------------
 
 def split_index(engine, **options):
-    """The compiled aggregation over `engine`'s current index, with its own threads and split."""
+    """The compiled aggregation over `engine`'s current index, with its own threads and split.
+    Its requests decode every segment's columns they read, however few documents they match
+    (the engine's own decode for requests matching a share of a segment: tested below)."""
     engine._searcher()
+    options.setdefault("column_decode_share", 0.0)
     return te.insider_aggregate.Index(str(engine.root / engine._generation), **options)
 
 
@@ -402,6 +405,29 @@ def test_values_at_each_width_boundary_and_missing_ones_read_back_exactly(one_se
     assert segments(engine) == 1
     width = next((w for w in (1, 2, 4, 8) if span < 2 ** (8 * w) - 1), 0)  # 0: not decoded
     assert index.column_cache_size() == len(rows) * (1 + width)  # `side` takes a byte a document
+
+
+def test_a_request_matching_a_sliver_of_a_segment_reads_it_from_the_index(one_segment_engine):
+    """A ticker's rows are a sliver of every segment: decoding whole columns for them would cost
+    more than it saves. A request decodes a segment's columns when it matches at least
+    `column_decode_share` of its documents; once decoded, every request reads the arrays."""
+    engine = one_segment_engine
+    engine.write(Batch(filings=[], rows=make_rows(320)))
+    aggs = {"v": {"sum": {"field": "value_cents"}}, "s": {"terms": {"field": "side", "size": 2}}}
+    few = ast.Terms("id", tuple(f"R{n:05d}" for n in range(1, 10)))  # 9 rows: under 320 / 32
+    enough = ast.Terms("id", tuple(f"R{n:05d}" for n in range(1, 11)))  # 10 rows
+    index = split_index(engine, threads=1, column_decode_share=1 / 32)
+
+    def answer(query):
+        got = compiled(engine, TRANSACTIONS, query, aggs, index=index)
+        assert got == reference(engine, TRANSACTIONS, query, aggs)
+        return index.column_cache_size()
+
+    assert answer(few) == 0
+    assert answer(enough) == 320 * 3  # value_cents (0-400) two bytes a row, side one
+    assert answer(few) == 320 * 3  # read from the arrays now
+    with pytest.raises(ValueError, match="column_decode_share"):
+        split_index(engine, column_decode_share=1.5)
 
 
 def test_the_columns_of_segments_merged_away_are_let_go(tantivy_engine):
