@@ -262,8 +262,10 @@ fn exact_sum(column: MetricColumn, s: &MState) -> Result<f64> {
                 return Ok(s.fsum); // no value, or only zeros
             }
             // `fabs` is itself a float sum of positive terms: allow for its rounding.
+            // Magnitudes past f64's range overflow somewhere in tantivy's order (its answer is
+            // then inf or NaN, depending on that order): never exact.
             let bound = s.fabs * (1.0 + (s.count as f64 + 1.0) * 2.3e-16);
-            if bound <= 2f64.powi(53 + s.lsb) {
+            if bound.is_finite() && bound <= 2f64.powi(53 + s.lsb) {
                 Ok(s.fsum)
             } else {
                 unsupported("a float sum that tantivy rounds (in an order not reproduced here)")
