@@ -173,6 +173,9 @@ fn gather<W: Width, T>(
 struct Kept {
     by_column: FxHashMap<(SegmentId, String), Arc<Decoded>>,
     bytes: usize,
+    /// The segments searched since the last reload (None before the first): a request still
+    /// running on an older searcher does not keep the arrays of a segment merged away meanwhile.
+    live: Option<HashSet<SegmentId>>,
 }
 
 /// Decoded columns by (segment, field), at most `budget` bytes in all.
@@ -188,6 +191,7 @@ impl Cache {
             kept: Mutex::new(Kept {
                 by_column: FxHashMap::default(),
                 bytes: 0,
+                live: None,
             }),
         }
     }
@@ -248,8 +252,12 @@ impl Cache {
         if let Some(found) = kept.by_column.get(&key) {
             return Ok(Some(found.clone()));
         }
-        if kept.bytes + decoded.bytes() > self.budget {
-            return Ok(None);
+        let gone = kept
+            .live
+            .as_ref()
+            .is_some_and(|live| !live.contains(&key.0));
+        if gone || kept.bytes + decoded.bytes() > self.budget {
+            return Ok(Some(decoded)); // for this request only
         }
         kept.bytes += decoded.bytes();
         kept.by_column.insert(key, decoded.clone());
@@ -262,6 +270,7 @@ impl Cache {
         kept.by_column
             .retain(|(segment, _), _| segments.contains(segment));
         kept.bytes = kept.by_column.values().map(|d| d.bytes()).sum();
+        kept.live = Some(segments.clone());
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
