@@ -30,6 +30,30 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def _cpu_times() -> list[int] | None:
+    try:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+class CpuSteal:
+    """The share of the machine's CPU time the hypervisor gave to other guests while a measurement
+    ran (`steal` in /proc/stat, Linux): on a shared virtual machine a slow run shows here, not in
+    the code. `pct` is None where /proc/stat is not there."""
+
+    def __enter__(self):
+        self.before, self.pct = _cpu_times(), None
+        return self
+
+    def __exit__(self, *exc):
+        after = _cpu_times()
+        if self.before and after and len(after) > 7:
+            delta = [b - a for a, b in zip(self.before, after)]
+            self.pct = round(100 * delta[7] / max(1, sum(delta[:8])), 1)
+
+
 def latency_summary(samples_ms: list[float]) -> dict:
     return {"n": len(samples_ms), "median_ms": round(statistics.median(samples_ms), 2),
             "p99_ms": round(percentile(samples_ms, 99), 2)}

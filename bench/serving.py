@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.run import latency_summary
+from bench.run import CpuSteal, latency_summary
 
 QUERY_MIX = [
     "issuer.tradingSymbol:{ticker}",
@@ -91,13 +91,15 @@ def _analytics_latency(app, engine, rounds: int) -> dict:
         for _ in range(5):
             client.get(url())
         samples: dict[str, list[float]] = {}
-        for _ in range(rounds):
-            target = url()
-            start = time.perf_counter()
-            response = client.get(target)
-            samples.setdefault(target, []).append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, response.get_data(as_text=True)
-        out[name] = latency_summary([ms for values in samples.values() for ms in values])
+        with CpuSteal() as steal:
+            for _ in range(rounds):
+                target = url()
+                start = time.perf_counter()
+                response = client.get(target)
+                samples.setdefault(target, []).append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, response.get_data(as_text=True)
+        out[name] = {**latency_summary([ms for values in samples.values() for ms in values]),
+                     "cpu_steal_pct": steal.pct}
         if name == "aggregation_by_sector":  # the two windows of the mix, apart
             for target, values in sorted(samples.items()):
                 out[f"{name}_{target.rsplit('=', 1)[1]}d"] = latency_summary(values)
@@ -135,11 +137,13 @@ def _http_throughput(data_dir: Path, seconds: int = 10, runs: int = 3) -> dict:
         # and 1,078).
         subprocess.run(["wrk", "-t2", "-c32", "-d5s", "-s", str(script), f"http://127.0.0.1:{port}"],
                        capture_output=True, text=True)
-        rates, cpu, errors = [], [], []
+        rates, cpu, errors, stolen = [], [], [], []
         for _ in range(runs):
             before = _workers_cpu_s(server.pid)
-            result = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script),
-                                     f"http://127.0.0.1:{port}"], capture_output=True, text=True)
+            with CpuSteal() as steal:
+                result = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script),
+                                         f"http://127.0.0.1:{port}"], capture_output=True, text=True)
+            stolen.append(steal.pct)
             text = result.stdout
             rates.append(float(next(line.split()[1] for line in text.splitlines() if line.startswith("Requests/sec"))))
             cpu.append((_workers_cpu_s(server.pid) - before) / (rates[-1] * seconds) * 1000)
@@ -148,7 +152,7 @@ def _http_throughput(data_dir: Path, seconds: int = 10, runs: int = 3) -> dict:
         # The workers' CPU time per request (user + system, from /proc) shows how much of a change
         # between runs is the machine's: the same code measured 1.4-2.1 ms in one session.
         return {"requests_per_s": round(statistics.median(rates)), "runs": [round(r) for r in rates],
-                "worker_cpu_ms_per_request": [round(c, 2) for c in cpu],
+                "worker_cpu_ms_per_request": [round(c, 2) for c in cpu], "cpu_steal_pct": stolen,
                 "connections": 32, "seconds_per_run": seconds, "errors": errors}
     finally:
         server.terminate()
