@@ -377,6 +377,13 @@ def test_the_engine_keeps_the_columns_it_aggregates_decoded_within_the_budget(lo
     assert index.column_cache_size() == kept
 
 
+def test_a_budget_of_zero_keeps_nothing(loaded_tantivy):
+    engine = te.TantivyEngine(loaded_tantivy.root.parent, column_cache_mb=0)  # INSIDER_COLUMN_CACHE_MB=0
+    aggs = DIALECT_CASES["terms with missing, nested two levels"]
+    assert compiled(engine, TRANSACTIONS, ast.MatchAll(), aggs) == reference(loaded_tantivy, TRANSACTIONS, ast.MatchAll(), aggs)
+    assert engine._compiled().column_cache_size() == 0
+
+
 @pytest.mark.parametrize("span", [0, 1, 253, 254, 255, 256, 65_534, 65_535, 65_536,
                                   2**32 - 2, 2**32 - 1, 2**32, 2**62, 2**64 - 2, 2**64 - 1])
 def test_values_at_each_width_boundary_and_missing_ones_read_back_exactly(one_segment_engine, span):
