@@ -75,21 +75,20 @@ width!(u32);
 width!(u64);
 
 impl Decoded {
-    /// The bytes kept for a column of `docs` documents whose codes span `range` (max - min), or
-    /// None when no width leaves a value to spare.
-    fn bytes_for(docs: u32, range: u64) -> Option<usize> {
-        let width = if range < u64::from(u8::MAX) {
-            1
+    /// The bytes a value takes in a column whose codes span `range` (max - min): the narrowest
+    /// width with a value to spare for "no value"; None when there is none.
+    fn width(range: u64) -> Option<usize> {
+        if range < u64::from(u8::MAX) {
+            Some(1)
         } else if range < u64::from(u16::MAX) {
-            2
+            Some(2)
         } else if range < u64::from(u32::MAX) {
-            4
+            Some(4)
         } else if range < u64::MAX {
-            8
+            Some(8)
         } else {
-            return None;
-        };
-        Some(docs as usize * width)
+            None
+        }
     }
 
     /// The bytes this decoded column holds.
@@ -119,7 +118,7 @@ impl Decoded {
             }
             out
         }
-        let packed = match Decoded::bytes_for(1, range) {
+        let packed = match Decoded::width(range) {
             Some(1) => Packed::U8(fill(max_doc, &docs, &codes, base)),
             Some(2) => Packed::U16(fill(max_doc, &docs, &codes, base)),
             Some(4) => Packed::U32(fill(max_doc, &docs, &codes, base)),
@@ -233,10 +232,10 @@ impl Cache {
             return Ok(None);
         }
         let max_doc = reader.max_doc();
-        let Some(bytes) = Decoded::bytes_for(max_doc, column.max_value() - column.min_value())
-        else {
+        let Some(width) = Decoded::width(column.max_value() - column.min_value()) else {
             return Ok(None);
         };
+        let bytes = max_doc as usize * width;
         if self.lock().bytes + bytes > self.budget {
             return Ok(None);
         }
