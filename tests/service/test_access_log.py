@@ -8,9 +8,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
-from service.access_log import MASK, redact_query
+import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import SafeAtoms
+
+from service.access_log import MASK, RedactingLogger, format_names, redact_query
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +31,66 @@ def test_key_parameters_are_masked_wherever_they_stand():
         f"/x?%74oken={MASK}&api%5FToken={MASK}&to%6Ben={MASK}"
     # other parameters that merely end in "token" are left alone
     assert redact_query("/x?next_token=abc") == "/x?next_token=abc"
+
+
+class _Req:
+    def __init__(self, headers):
+        self.headers = headers
+
+
+class _Resp:
+    def __init__(self, status, sent, headers):
+        self.status, self.sent, self.headers = status, sent, headers
+
+
+SECRET = "s3cret"
+_ENVIRON = {
+    "REMOTE_ADDR": "10.1.2.3", "REQUEST_METHOD": "GET", "SERVER_PROTOCOL": "HTTP/1.1",
+    "RAW_URI": f"/insider-module/api/insiders/summary/by-ticker/AAPL?token={SECRET}&x=1",
+    "PATH_INFO": "/insider-module/api/insiders/summary/by-ticker/AAPL", "QUERY_STRING": f"token={SECRET}&x=1",
+    "HTTP_REFERER": f"http://example.com/?api_Token={SECRET}", "HTTP_USER_AGENT": 'curl/8 "quoted"',
+    "HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz", "wsgi.url_scheme": "http", "SERVER_PORT": "8000",
+}
+_HEADERS = [("HOST", "localhost"), ("USER-AGENT", 'curl/8 "quoted"'), ("AUTHORIZATION", "Basic dXNlcjpwYXNz"),
+            ("REFERER", f"http://example.com/?api_Token={SECRET}"), ("X-FORWARDED-FOR", "1.1.1.1"),
+            ("X-FORWARDED-FOR", "2.2.2.2")]
+_FORMATS = [
+    Config().access_log_format,  # gunicorn's default, the one gunicorn.conf.py leaves in place
+    " ".join(f"%({name})s" for name in "hlutrsmUqHbBfaTDMLp") + " %(R)s %(zz)s",
+    "%({X-Request-ID}o)s %({x-request-id}o)s %({content-type}O)s %({User-Agent}i)s %({authorization}i)s "
+    "%({Referer}i)s %({x-forwarded-for}i)s %({raw_uri}e)s %({QUERY_STRING}e)s %({wsgi.url_scheme}e)s "
+    "%({nope}i)s %({nope}o)s %({nope}e)s %({bad}x)s %(s)s %(s)s",
+]
+
+
+@pytest.mark.parametrize("fmt", _FORMATS, ids=["default", "letters", "braces"])
+@pytest.mark.parametrize("sent", [1234, None])
+def test_the_logged_line_is_gunicorns_own_with_the_keys_masked(fmt, sent, monkeypatch):
+    """The access log builds only the atoms its format names (~10 % of a ticker request's time
+    went to building them all): the line must be what gunicorn's own atoms would give."""
+    cfg = Config()
+    cfg.set("access_log_format", fmt)
+    logger = RedactingLogger(cfg)
+    monkeypatch.setattr(logger, "now", lambda: "[22/Nov/2026:16:00:00 +0000]")
+    resp = _Resp("200 OK", sent, [("Content-Type", "application/json"), ("X-Request-ID", "rid-1")])
+    req, took = _Req(_HEADERS), timedelta(seconds=1, microseconds=2345)
+    reference = fmt % SafeAtoms(logger.atoms(resp, req, _ENVIRON, took))
+    lean = fmt % logger.named_atoms(format_names(fmt), resp, req, _ENVIRON, took)
+    assert lean == reference
+    assert SECRET not in lean and "dXNlcjpwYXNz" not in lean
+
+
+def test_the_access_log_writes_the_line(tmp_path, monkeypatch):
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    logger = RedactingLogger(cfg)
+    monkeypatch.setattr(logger, "now", lambda: "[22/Nov/2026:16:00:00 +0000]")
+    logger.access(_Resp("401 UNAUTHORIZED", 55, []), _Req(_HEADERS), _ENVIRON, timedelta(microseconds=900))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    assert (tmp_path / "access.log").read_text() == (
+        f'10.1.2.3 - user [22/Nov/2026:16:00:00 +0000] "GET /insider-module/api/insiders/summary/by-ticker/AAPL'
+        f'?token={MASK}&x=1 HTTP/1.1" 401 55 "http://example.com/?api_Token={MASK}" "curl/8 \\"quoted\\""\n')
 
 
 def _free_port() -> int:
