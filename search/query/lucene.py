@@ -47,6 +47,13 @@ _WORD_OPERATORS = {"&&": AND, "||": OR}  # Lucene's spellings that luqum reads a
 _HINTS = {'"': " (unclosed quote?)", "/": " (unclosed regular expression?)", "'": " (quote with \" instead)"}
 
 
+def _ordinary(raw: str) -> bool:
+    """A word or field name with no escape and nothing `checked_chars` refuses: its own text,
+    read without walking it character by character (most queries; ~25 % of parsing a ticker
+    query went to that walk)."""
+    return "\\" not in raw and "!" not in raw and '"' not in raw
+
+
 class _Target(NamedTuple):
     name: str  # as written, unescaped
     pos: int
@@ -230,8 +237,7 @@ class _Translator:
             if isinstance(item.expr, _MODIFIERS):
                 raise self.syntax(item.expr.pos, f"a value cannot start with '{item.expr.op}'; quote or escape "
                                   f"it to search for it, or write it before the field name ({item.expr.op}field:value)")
-            name = "".join(c for c, _, _ in self.checked_chars(item.name, item.pos))
-            return self.clause(item.expr, _Target(name, item.pos), depth)
+            return self.clause(item.expr, _Target(self.name_text(item.name, item.pos), item.pos), depth)
         if isinstance(item, LBoost):
             if item.implicit_force:
                 raise self.syntax(item.pos + item.size - 1, "'^' must be followed by a number")
@@ -343,11 +349,19 @@ class _Translator:
 
     def word(self, item: Word) -> tuple[str, bool]:
         """The unescaped text of a bare word and whether it is a wildcard pattern."""
+        if _ordinary(item.value):
+            return item.value, "*" in item.value or "?" in item.value
         chars = self.checked_chars(item.value, item.pos)
         wild = any(c in "*?" and not escaped for c, escaped, _ in chars)
         if wild and any(c in "*?\\" and escaped for c, escaped, _ in chars):
             raise InvalidQuery("A wildcard pattern cannot also contain a literal *, ? or \\")
         return "".join(c for c, _, _ in chars), wild
+
+    def name_text(self, raw: str, pos: int) -> str:
+        """The unescaped text of a field name."""
+        if _ordinary(raw):
+            return raw
+        return "".join(c for c, _, _ in self.checked_chars(raw, pos))
 
     def checked_chars(self, raw: str, pos: int) -> list[tuple[str, bool, int]]:
         """`chars` of a bare word or field name, refusing what Lucene would not read as part of it."""
@@ -361,6 +375,8 @@ class _Translator:
         return chars
 
     def unescape(self, raw: str, pos: int) -> str:
+        if "\\" not in raw:
+            return raw
         return "".join(c for c, _, _ in self.chars(raw, pos))
 
     def chars(self, raw: str, pos: int) -> list[tuple[str, bool, int]]:
