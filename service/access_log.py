@@ -4,7 +4,8 @@ A key may travel in the query string (`?token=KEY`, `?api_Token=KEY`, as sec-api
 gunicorn's default access log line holds the whole request line: every key used that way would
 sit in the logs in clear. `RedactingLogger` (service/gunicorn.conf.py sets it as `logger_class`)
 masks those parameters in every atom a log format can name: the request line (`%(r)s`), the query
-string (`%(q)s`, `{query_string}e`, `{raw_uri}e`) and the Authorization header (`{authorization}i`).
+string (`%(q)s`, `{query_string}e`, `{raw_uri}e`), the referer (`%(f)s`, `{referer}i`,
+`{http_referer}e`) and the Authorization header (`{authorization}i`, `{http_authorization}e`).
 
 It also builds only the atoms its format names. gunicorn's `Logger.atoms` makes one for every
 request header, response header and environ variable, ~25 of them a request, and escapes each:
@@ -39,8 +40,9 @@ def redact_query(text: str) -> str:
     return _PARAMETER.sub(mask, text)
 
 
-_REDACTED = frozenset({"r", "q", "f", "{query_string}e", "{raw_uri}e", "{referer}i"})
-_MASKED = _REDACTED | {"{authorization}i"}
+_REDACTED = frozenset({"r", "q", "f", "{query_string}e", "{raw_uri}e", "{referer}i", "{http_referer}e"})
+_AUTHORIZATION = frozenset({"{authorization}i", "{http_authorization}e"})  # masked whole
+_MASKED = _REDACTED | _AUTHORIZATION
 _FORMAT_NAME = re.compile(r"%\(([^)]*)\)")
 # What the one-letter atoms read of the environ (gunicorn's Logger.atoms and _get_user)
 _LETTER_ENVIRON = ("REMOTE_ADDR", "REQUEST_METHOD", "RAW_URI", "SERVER_PROTOCOL", "PATH_INFO",
@@ -49,7 +51,7 @@ _LETTER_ENVIRON = ("REMOTE_ADDR", "REQUEST_METHOD", "RAW_URI", "SERVER_PROTOCOL"
 
 def _redacted(name: str, value):
     """`value` of the atom `name` (lower case) as the log may show it."""
-    if name == "{authorization}i":
+    if name in _AUTHORIZATION:
         return MASK
     if name in _REDACTED and isinstance(value, str):
         return redact_query(value)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -59,7 +60,7 @@ _FORMATS = [
     " ".join(f"%({name})s" for name in "hlutrsmUqHbBfaTDMLp") + " %(R)s %(zz)s",
     "%({X-Request-ID}o)s %({x-request-id}o)s %({content-type}O)s %({User-Agent}i)s %({authorization}i)s "
     "%({Referer}i)s %({x-forwarded-for}i)s %({raw_uri}e)s %({QUERY_STRING}e)s %({wsgi.url_scheme}e)s "
-    "%({nope}i)s %({nope}o)s %({nope}e)s %({bad}x)s %(s)s %(s)s",
+    "%({nope}i)s %({nope}o)s %({nope}e)s %({bad}x)s %(s)s %(s)s %({http_referer}e)s %({HTTP_AUTHORIZATION}e)s",
 ]
 
 
@@ -78,6 +79,33 @@ def test_the_logged_line_is_gunicorns_own_with_the_keys_masked(fmt, sent, monkey
     lean = fmt % logger.named_atoms(format_names(fmt), resp, req, _ENVIRON, took)
     assert lean == reference
     assert SECRET not in lean and "dXNlcjpwYXNz" not in lean
+
+
+def test_any_mix_of_atoms_and_requests_logs_gunicorns_line(monkeypatch):
+    """Formats drawn at random from every kind of atom, over requests with duplicate, quoted,
+    missing and oddly cased headers: the line is always gunicorn's own, keys masked."""
+    rng = random.Random(16)
+    pool = (list("hlutrsmUqHbBfaTDMLp") + ["R", "zz", "{bad}x", "{}i"]
+            + [f"{{{name}}}{kind}" for name in ("x-request-id", "X-Request-ID", "user-agent", "authorization",
+                                                "referer", "x-forwarded-for", "content-type", "raw_uri",
+                                                "query_string", "QUERY_STRING", "http_referer", "nope")
+               for kind in "ioeIOE"])
+    logger = RedactingLogger(Config())
+    monkeypatch.setattr(logger, "now", lambda: "[22/Nov/2026:16:00:00 +0000]")
+    for _ in range(300):
+        fmt = " ".join(f'"%({name})s"' if rng.random() < 0.5 else f"%({name})s"
+                       for name in rng.sample(pool, rng.randint(1, 12)))
+        headers = rng.sample(_HEADERS, rng.randint(0, len(_HEADERS)))
+        headers += [(rng.choice(["X-REQUEST-ID", "x-request-id"]), rng.choice(['a"b', "c", ""]))] * rng.randint(0, 2)
+        environ = {k: v for k, v in _ENVIRON.items()  # gunicorn always sets the request line's three
+                   if k in ("REQUEST_METHOD", "RAW_URI", "SERVER_PROTOCOL") or rng.random() < 0.8}
+        resp = _Resp(rng.choice(["200 OK", "404 NOT FOUND", 503]), rng.choice([0, 17, None]),
+                     rng.sample([("Content-Type", "application/json"), ("X-Request-ID", 'r"1'),
+                                 ("x-request-id", "r2")], rng.randint(0, 3)))
+        took = timedelta(microseconds=rng.randint(0, 3_000_000))
+        reference = fmt % SafeAtoms(logger.atoms(resp, _Req(headers), environ, took))
+        assert fmt % logger.named_atoms(format_names(fmt), resp, _Req(headers), environ, took) == reference, fmt
+        assert SECRET not in reference and "dXNlcjpwYXNz" not in reference
 
 
 def test_the_access_log_writes_the_line(tmp_path, monkeypatch):
