@@ -1,9 +1,15 @@
 """The one text analyzer, defined here and mirrored exactly by both engines.
 
-Tokens are maximal runs of Unicode letters and digits, lower-cased; tokens of 40 bytes or more are
-dropped. tantivy gets it as a registered regex analyzer, OpenSearch as a pattern tokenizer with
-lowercase and length filters; the query translator uses `tokens()` so that a query term is
-analysed the same way the documents were.
+Tokens are maximal runs of Unicode alphabetic characters (letters, and the marks and symbols
+Unicode counts as alphabetic) and numbers, lower-cased; tokens of 40 bytes or more are dropped.
+tantivy gets it as its simple tokenizer (Rust's `char::is_alphanumeric`) with lowercase and length
+filters, OpenSearch as a pattern tokenizer splitting on `[^\p{IsAlphabetic}\p{N}]+` with the same
+filters; the query translator uses `tokens()` so that a query term is analysed the same way the
+documents were. Until 2026-11-22 tantivy used a regex tokenizer, `[\p{L}\p{N}]+`: the same tokens
+except around ~1,900 combining marks and symbols, and 10-40 % more of tantivy's CPU for a filing
+document (~18 % with its rows; BENCHMARKS.md). An index written before then splits words at those
+marks until `insider reindex`. The engines' Unicode tables differ in age (Rust's newer than the
+JVM's): characters added in recent Unicode versions can be cut differently by the two.
 """
 from __future__ import annotations
 
@@ -11,8 +17,7 @@ import functools
 import re
 
 ANALYZER_NAME = "insider_text"
-TOKEN_PATTERN = r"[\p{L}\p{N}]+"          # what tantivy's regex tokenizer keeps
-SPLIT_PATTERN = r"[^\p{L}\p{N}]+"          # what OpenSearch's pattern tokenizer splits on
+SPLIT_PATTERN = r"[^\p{IsAlphabetic}\p{N}]+"  # what OpenSearch's pattern tokenizer splits on
 MAX_TOKEN_BYTES = 40                       # tantivy remove_long(40) drops len >= 40 bytes
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -24,15 +29,15 @@ def _unfiltered_analyzer():
     the ones phrases match against (a dropped long token keeps its position)."""
     import tantivy
 
-    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN)).filter(tantivy.Filter.lowercase()).build()
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build()
 
 
 def _all_tokens(text: str) -> list[str]:
     """Every token of `text`, long ones included. ASCII text is cut by Python's regex, which
     agrees with tantivy's there and is ~5x faster to call (lower-casing ASCII first moves no token
     boundary); other text by tantivy's own analyzer, because the two differ beyond ASCII (Python
-    lower-cases a final sigma in context, tantivy and Lucene one character at a time; the two regex
-    engines know different Unicode versions)."""
+    lower-cases a final sigma in context, tantivy and Lucene one character at a time; Python's and
+    Rust's Unicode tables differ in age)."""
     if text.isascii():
         return _TOKEN.findall(text.lower())
     return _unfiltered_analyzer().analyze(text)
@@ -85,7 +90,7 @@ def tantivy_analyzer():
     import tantivy
 
     return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN))
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
         .build()

@@ -490,3 +490,31 @@ def test_an_index_from_before_the_present_field_takes_writes_answers_exists_and_
         if indexes:
             engine.client.indices.delete(index=",".join(indexes))
         engine.close()
+
+
+def test_both_engines_cut_text_beyond_ascii_into_the_same_tokens(opensearch_url):
+    """The analyzer both engines share (search/analysis.py): the marks Unicode counts as
+    alphabetic (Hebrew points, Devanagari vowel signs, circled letters) stay inside a word, other
+    marks and symbols end it, numbers of every script are tokens, long tokens are dropped; the
+    query side (`tokens`) cuts alike."""
+    import uuid
+
+    import httpx
+
+    from search.analysis import ANALYZER_NAME, opensearch_analysis, tokens
+    from search.engines.tantivy_engine import tantivy_analyzer
+
+    texts = ["שָׁלוֹם עולם", "हिन्दी भाषा", "Ⓐbc ⓧyz", "١٢٣ ½ ² Ⅻ", "naïve café", "a\u0301b", "x☃y",
+             "10b5-1 Rule", "ΟΔΟΣ", "x" * 41 + " y", "Société Générale S.A."]
+    name = f"insider-test-analysis-{uuid.uuid4().hex[:8]}"
+    with httpx.Client(base_url=opensearch_url, timeout=30) as client:
+        client.put(f"/{name}", json={"settings": {"analysis": opensearch_analysis()}}).raise_for_status()
+        try:
+            for text in texts:
+                answer = client.post(f"/{name}/_analyze", json={"analyzer": ANALYZER_NAME, "text": text})
+                on_opensearch = [t["token"] for t in answer.raise_for_status().json()["tokens"]]
+                assert on_opensearch == tantivy_analyzer().analyze(text) == tokens(text), text
+        finally:
+            client.delete(f"/{name}")
+    # the points and vowel signs are alphabetic; the virama (U+094D) and the acute accent are not
+    assert tokens("שָׁלוֹם हिन्दी a\u0301b") == ["שָׁלוֹם", "हिन", "दी", "a", "b"]
