@@ -1,4 +1,4 @@
-"""The one text analyzer, defined here and mirrored exactly by both engines.
+r"""The one text analyzer, defined here and mirrored exactly by both engines.
 
 Tokens are maximal runs of Unicode alphabetic characters (letters, and the marks and symbols
 Unicode counts as alphabetic) and numbers, lower-cased; tokens of 40 bytes or more are dropped.
