@@ -6,6 +6,8 @@ Sections (all by default; `--only parse,ingest` to pick):
   ingest      end to end into the embedded engine on all cores (--ingest-filings new filings)
   ingest-opensearch  the same into the OpenSearch node (--ingest-opensearch-filings; indexes
               `bench-ingest-*`, removed afterwards)
+  index-cost  a filing's CPU piece by piece (parse, encode, tantivy under the served schema and
+              two lower bounds) against the ingest budget (bench/index_cost.py)
   query       query-API latency, a fixed mix, both engines at --query-filings filings
   analytics   summary/by-ticker and aggregation/by-sector latency, both engines
   http        requests/s of ticker queries through gunicorn, load from `wrk` on loopback
@@ -143,13 +145,17 @@ def bench_ingest_opensearch(n: int, workers: int, encode_on_write: bool = False)
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="parse,edgartools,ingest,ingest-opensearch,query,analytics,http")
+    parser.add_argument("--only", default="parse,edgartools,ingest,ingest-opensearch,index-cost,query,analytics,http")
     parser.add_argument("--parse-filings", type=int, default=100_000)
     parser.add_argument("--edgartools-documents", type=int, default=2_000)
     parser.add_argument("--ingest-filings", type=int, default=100_000)
     parser.add_argument("--ingest-opensearch-filings", type=int, default=20_000)
     parser.add_argument("--opensearch-encode-on-write", action="store_true",
                         help="ingest-opensearch: encode in the writing process, not the workers (the earlier way)")
+    parser.add_argument("--index-cost-filings", type=int, default=2016,
+                        help="index-cost: how many of the corpus's genuine submissions (all 2,016 by default)")
+    parser.add_argument("--index-cost-rounds", type=int, default=5,
+                        help="index-cost: each schema written this many times, interleaved; the median kept")
     parser.add_argument("--query-filings", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--engines", default="tantivy,opensearch", help="serving benchmarks: which engines")
@@ -180,6 +186,11 @@ def main(argv=None) -> int:
         results["ingest_opensearch"] = bench_ingest_opensearch(args.ingest_opensearch_filings, args.workers,
                                                                args.opensearch_encode_on_write)
         print("ingest-opensearch", results["ingest_opensearch"], flush=True)
+    if "index-cost" in sections:
+        from bench.index_cost import bench_index_cost
+
+        results["index_cost"] = bench_index_cost(args.index_cost_filings, args.index_cost_rounds)
+        print("index-cost", results["index_cost"], flush=True)
     if {"query", "analytics", "http"} & set(sections):
         from bench.serving import bench_serving
 
