@@ -9,6 +9,9 @@ section measures where a filing's CPU goes, each piece apart, on the corpus's ge
             under three schemas:
               served      the schema the service writes (every field searchable, sortable,
                           aggregatable; the source stored)
+              terms-only  the served schema without what it adds for OpenSearch's semantics:
+                          no word pairs, no `_present` paths, no day terms, no positions
+                          (every field still searchable by its terms)
               no-index    the same fields, stored and columnar as served, with no inverted
                           index at all (nothing searchable)
               store-only  only the stored source and document key (no field searchable,
@@ -19,7 +22,7 @@ median kept: the machine's speed drifts by tens of percent over minutes. CPU tim
 process's (`time.process_time`, every thread), so tantivy's indexing threads count, and the
 machine's idle time does not.
 
-The two lower schemas are not products: they bound what any schema serving the same documents
+The three lower schemas are not products: they bound what any schema serving the same documents
 can cost. Where `cargo` is installed, `tantivy` repeats the three without Python:
 bench/tantivy_floor/ (Rust, the tantivy version tantivy-py embeds) parses the same JSON documents
 (`parse_json`, what tantivy-py's `add_json` does first) and then writes them (`write`: add, one
@@ -39,7 +42,7 @@ from pathlib import Path
 
 BUDGET_US = 2 * 1e6 / 5000  # 2 cores, 5,000 filings/s
 FLOOR_CRATE = Path(__file__).resolve().parent / "tantivy_floor"
-VARIANTS = ("served", "no-index", "store-only")
+VARIANTS = ("served", "terms-only", "no-index", "store-only")
 
 
 def _lowered(field: dict, variant: str) -> dict:
@@ -69,7 +72,20 @@ def _schema_json(variant: str) -> list[dict]:
         writer.commit()
         writer.wait_merging_threads()
         served = json.loads((Path(directory) / "meta.json").read_text())["schema"]
-    return served if variant == "served" else [_lowered(field, variant) for field in served]
+    if variant == "served":
+        return served
+    if variant == "terms-only":
+        extras = {te.PRESENT} | {p + te.PAIR_SUFFIX for p in te.PAIR_FIELDS} | {p + te.DAY_SUFFIX for p in te.DAY_FIELDS}
+        out = []
+        for field in served:
+            if field["name"] in extras:
+                field = _lowered(field, "no-index")
+            elif field["type"] == "text" and field["options"].get("indexing"):
+                field = {**field, "options": {**field["options"],
+                                              "indexing": {**field["options"]["indexing"], "record": "basic"}}}
+            out.append(field)
+        return out
+    return [_lowered(field, variant) for field in served]
 
 
 def _open(variant: str, directory: str):

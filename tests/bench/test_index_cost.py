@@ -43,6 +43,16 @@ def test_each_schema_takes_the_served_documents_and_keeps_their_sources(variant,
     assert [f["name"] for f in _schema_json(variant)] == [f["name"] for f in _schema_json("served")]
 
 
+def test_terms_only_keeps_every_field_searchable_by_its_terms_and_drops_the_extras(documents, tmp_path):
+    index, searcher = _written("terms-only", documents, tmp_path)
+    for field, value in [("issuer.tradingSymbol", "ACME"), ("reportingOwner.name", "doe"), ("documentType", "4")]:
+        assert searcher.search(tantivy.Query.term_query(index.schema, field, value)).count > 0, field
+    with pytest.raises(ValueError, match="is not indexed"):
+        searcher.search(tantivy.Query.term_query(index.schema, te.PRESENT, "issuer"))
+    with pytest.raises(ValueError, match="does not have positions"):  # no phrases
+        searcher.search(tantivy.Query.phrase_query(index.schema, "reportingOwner.name", ["doe", "jane"]))
+
+
 @pytest.mark.parametrize("variant", ["no-index", "store-only"])
 def test_the_lower_bounds_index_no_term(variant, documents, tmp_path):
     index, searcher = _written(variant, documents, tmp_path)
