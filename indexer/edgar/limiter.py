@@ -41,7 +41,9 @@ class RateLimiter:
         self._per_window, self._window = _shape(rate)
         self._grants: collections.deque[float] = collections.deque(maxlen=self._per_window)
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        """Waits for a grant and returns its moment (on the limiter's clock): at most `rate` of
+        these lie in any WINDOW seconds."""
         while True:
             with self._lock:
                 now = self._clock()
@@ -50,7 +52,7 @@ class RateLimiter:
                     ready = max(ready, self._grants[0] + self._window)
                 if ready <= now:
                     self._grants.append(now)
-                    return
+                    return now
             self._sleep(ready - now)
 
     def hold(self, seconds: float) -> None:

@@ -10,8 +10,8 @@ import pytest
 from indexer.edgar.client import EdgarClient, retry_after_seconds
 from indexer.edgar.limiter import RateLimiter
 from insider.errors import ConfigurationError, EdgarError
-from tests.indexer.edgar.conftest import MAX_RPS, USER_AGENT
-from tests.indexer.edgar.fake_edgar import Fault, http_date, max_in_any_window
+from tests.indexer.edgar.conftest import MAX_RPS, USER_AGENT, RecordingLimiter, assert_within_the_rate
+from tests.indexer.edgar.fake_edgar import Fault, http_date
 
 
 @pytest.fixture
@@ -66,13 +66,11 @@ def test_a_429_holds_back_every_request_of_the_process(edgar, settings, catalog,
     other = next(f for f in catalog.values() if f.accession not in path)
     other_path = f"Archives/edgar/data/{other.ciks[-1]}/{other.accession}.txt"
     edgar.inject(f"/{path}", Fault("status", 429, {"Retry-After": "1"}))
-    with client_for(settings, limiter=RateLimiter(MAX_RPS)) as client:
+    limiter = RecordingLimiter(MAX_RPS)
+    with client_for(settings, limiter=limiter) as client:
         refused_one = threading.Thread(target=client.get, args=(path,))
         refused_one.start()
-        deadline = time.monotonic() + 5
-        while not edgar.hits and time.monotonic() < deadline:
-            time.sleep(0.001)
-        time.sleep(0.1)  # the 429 reaches the client, which holds the limiter
+        assert limiter.held.wait(10)  # the 429 has reached the client, which holds the limiter
         client.get_many([other_path] * 3)
         refused_one.join()
     refused, *others = (h.at for h in edgar.hits)
@@ -88,8 +86,9 @@ def test_a_burst_of_503_is_outlived(edgar, settings, filing, path):
 
 
 def test_a_response_slower_than_the_timeout_is_asked_again(edgar, settings, filing, path):
-    edgar.inject(f"/{path}", Fault("slow", seconds=1.5))
-    with client_for(settings, timeout=0.5) as client:
+    # The retry must answer within the timeout: 1 s leaves a loaded machine room to pause.
+    edgar.inject(f"/{path}", Fault("slow", seconds=2.5))
+    with client_for(settings, timeout=1.0) as client:
         assert client.get(path) == filing.path.read_bytes()
     assert len(edgar.hits) == 2
 
@@ -124,11 +123,13 @@ def test_403_explains_what_edgar_wants(edgar, settings, path):
 
 def test_concurrent_requests_never_exceed_the_rate_limit(edgar, settings, path):
     started = time.monotonic()
-    with client_for(settings, limiter=RateLimiter(MAX_RPS)) as client:
+    limiter = RecordingLimiter(MAX_RPS)
+    with client_for(settings, limiter=limiter) as client:
         client.get_many([path] * 25)
     # 25 requests at MAX_RPS per window need at least two full windows after the first grant.
     assert time.monotonic() - started >= (25 - 1) // MAX_RPS * 1.0
-    assert max_in_any_window([h.at for h in edgar.hits]) <= MAX_RPS
+    assert len(edgar.hits) == len(limiter.grants) == 25
+    assert_within_the_rate(limiter, edgar)
 
 
 def test_retry_after_parsing():

@@ -20,8 +20,8 @@ from indexer.edgar.follow import Follower, follow
 from indexer.edgar.sync import edgar_today
 from indexer.pipeline import open_engine, open_ingestor
 from insider import settings as settings_module
-from tests.indexer.edgar.conftest import MAX_RPS
-from tests.indexer.edgar.fake_edgar import Fault, max_in_any_window
+from tests.indexer.edgar.conftest import assert_within_the_rate
+from tests.indexer.edgar.fake_edgar import Fault
 
 ROOT = Path(__file__).resolve().parents[3]
 # A week of the corpus with Forms 3, 4 and 5: Monday 2020-02-03 to Friday 2020-02-07.
@@ -51,7 +51,7 @@ def accessions(filings) -> set[str]:
     return {f.accession for f in filings}
 
 
-def test_each_announced_filing_is_ingested_once_however_the_feed_repeats_or_reorders(edgar, env, monkeypatch):
+def test_each_announced_filing_is_ingested_once_however_the_feed_repeats_or_reorders(edgar, env, monkeypatch, limiter):
     settings = settings_at(monkeypatch, "2020-02-05T20:00:00-05:00")
     edgar.feed_repeats = edgar.feed_shuffle = True
     wednesday = edgar.filed_between(WEDNESDAY, WEDNESDAY)
@@ -75,7 +75,7 @@ def test_each_announced_filing_is_ingested_once_however_the_feed_repeats_or_reor
     follower.poll()  # nothing new: three feed pages, no submission
     assert [h.path for h in edgar.hits[before:]] == ["/cgi-bin/browse-edgar"] * 3
     assert Counter(edgar.archive_hits()) == Counter(accessions(wednesday) | accessions(after))
-    assert max_in_any_window([h.at for h in edgar.hits]) <= MAX_RPS
+    assert_within_the_rate(limiter, edgar)
 
 
 def follow_monday_with_some_hidden(edgar, monkeypatch):

@@ -76,17 +76,15 @@ def test_a_hold_delays_every_later_grant():
 
 
 def test_threads_share_one_window():
-    import time
-
     limiter = RateLimiter(10)
     times: list[float] = []
     lock = threading.Lock()
 
     def worker():
         for _ in range(5):
-            limiter.acquire()
+            granted = limiter.acquire()  # its moment, taken under the limiter's lock
             with lock:
-                times.append(time.monotonic())
+                times.append(granted)
 
     threads = [threading.Thread(target=worker) for _ in range(5)]
     for t in threads:

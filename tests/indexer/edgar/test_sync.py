@@ -19,8 +19,8 @@ from indexer.edgar.client import EdgarClient
 from indexer.edgar.sync import SyncCheckpoint, edgar_today, plan_indexes, sync
 from indexer.pipeline import open_engine, open_ingestor
 from insider import settings as settings_module
-from tests.indexer.edgar.conftest import MAX_RPS
-from tests.indexer.edgar.fake_edgar import Fault, max_in_any_window
+from tests.indexer.edgar.conftest import assert_within_the_rate
+from tests.indexer.edgar.fake_edgar import Fault
 
 ROOT = Path(__file__).resolve().parents[3]
 SINCE = date(2021, 9, 20)
@@ -62,7 +62,7 @@ def stored(settings) -> Counter:
         engine.close()
 
 
-def test_every_filing_of_the_window_is_stored_once_despite_faults(edgar, settings, expected):
+def test_every_filing_of_the_window_is_stored_once_despite_faults(edgar, settings, expected, limiter):
     edgar.inject("/Archives/edgar/full-index/2021/QTR3/master.idx", Fault("status", 429, {"Retry-After": "1"}))
     edgar.inject("/Archives/edgar/daily-index/2021/QTR4/master.20211005.idx", Fault("truncate"))
     some = sorted(expected)
@@ -77,7 +77,7 @@ def test_every_filing_of_the_window_is_stored_once_despite_faults(edgar, setting
     assert (summary.ingested, summary.duplicates, summary.rejected, summary.missing) == (len(expected), 0, [], [])
     # Nothing but ownership filings fetched (the indexes also list 8-Ks), each once when served.
     assert set(edgar.archive_hits()) == expected
-    assert max_in_any_window([h.at for h in edgar.hits]) <= MAX_RPS
+    assert_within_the_rate(limiter, edgar)
 
 
 def test_a_rerun_fetches_only_what_was_not_there_yet(edgar, settings, october):
