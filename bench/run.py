@@ -189,7 +189,9 @@ def main(argv=None) -> int:
     if "index-cost" in sections:
         from bench.index_cost import bench_index_cost
 
-        results["index_cost"] = bench_index_cost(args.index_cost_filings, args.index_cost_rounds)
+        with CpuSteal() as steal:
+            results["index_cost"] = bench_index_cost(args.index_cost_filings, args.index_cost_rounds)
+        results["index_cost"]["steal_pct"] = steal.pct
         print("index-cost", results["index_cost"], flush=True)
     if {"query", "analytics", "http"} & set(sections):
         from bench.serving import bench_serving
