@@ -6,7 +6,7 @@ section measures where a filing's CPU goes, each piece apart, on the corpus's ge
   parse     XML -> filing document + transaction rows (the compiled parser), one core
   encode    those documents -> the JSON `IndexWriter.add_json` takes (`encode`), one core
   index     tantivy-py writing them (`add_json` + one commit), all of tantivy's threads,
-            under three schemas:
+            under four schemas:
               served      the schema the service writes (every field searchable, sortable,
                           aggregatable; the source stored)
               terms-only  the served schema without what it adds for OpenSearch's semantics:
@@ -23,15 +23,18 @@ process's (`time.process_time`, every thread), so tantivy's indexing threads cou
 machine's idle time does not.
 
 The three lower schemas are not products: they bound what any schema serving the same documents
-can cost. Where `cargo` is installed, `tantivy` repeats the three without Python:
+can cost. Where `cargo` is installed, `tantivy` repeats the four without Python:
 bench/tantivy_floor/ (Rust, the tantivy version tantivy-py embeds) parses the same JSON documents
 (`parse_json`, what tantivy-py's `add_json` does first) and then writes them (`write`: add, one
-commit), each timed apart. Its first build takes a few minutes. `ceiling_filings_per_s_2_cores` is 2 cores divided by parse + encode + index under each
-schema, every other cost of the pipeline (reading files, the worker pool, pickling, the
+commit), each timed apart. Its first build takes a few minutes.
+
+`ceiling_filings_per_s_2_cores` is 2 cores divided by parse + encode + index under each schema,
+every other cost of the pipeline (reading files, the worker pool, pickling, the
 duplicate check, commits) left out.
 """
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import statistics
@@ -59,19 +62,24 @@ def _lowered(field: dict, variant: str) -> dict:
     return {**field, "options": options}
 
 
-def _schema_json(variant: str) -> list[dict]:
-    """The variant's schema in tantivy's own JSON form: the served schema, lowered field by field
-    (tantivy-py's SchemaBuilder cannot: it indexes a text column with its tokenizer)."""
+@functools.cache
+def _served_schema() -> str:
+    """The served schema as tantivy serializes it (meta.json's "schema"), from an empty index."""
     import tantivy
 
     from search.engines import tantivy_engine as te
 
     with tempfile.TemporaryDirectory(prefix="insider-index-cost-") as directory:
-        index = tantivy.Index(te.build_schema(), path=directory)
-        writer = index.writer(heap_size=15_000_000, num_threads=1)
-        writer.commit()
-        writer.wait_merging_threads()
-        served = json.loads((Path(directory) / "meta.json").read_text())["schema"]
+        tantivy.Index(te.build_schema(), path=directory)
+        return json.dumps(json.loads((Path(directory) / "meta.json").read_text())["schema"])
+
+
+def _schema_json(variant: str) -> list[dict]:
+    """The variant's schema in tantivy's own JSON form: the served schema, lowered field by field
+    (tantivy-py's SchemaBuilder cannot: it indexes a text column with its tokenizer)."""
+    from search.engines import tantivy_engine as te
+
+    served = json.loads(_served_schema())
     if variant == "served":
         return served
     if variant == "terms-only":
@@ -161,7 +169,7 @@ def bench_index_cost(filings: int, rounds: int) -> dict:
 
 
 def _tantivy_alone(documents: list[str], filings: int, rounds: int) -> dict:
-    """bench/tantivy_floor run on the same documents under the same three schemas (medians of
+    """bench/tantivy_floor run on the same documents under the same four schemas (medians of
     `rounds` interleaved runs, µs per filing), or why not."""
     if not shutil.which("cargo"):
         return {"skipped": "cargo is not installed (rustup.rs): bench/tantivy_floor is Rust"}

@@ -7,7 +7,7 @@ Sections (all by default; `--only parse,ingest` to pick):
   ingest-opensearch  the same into the OpenSearch node (--ingest-opensearch-filings; indexes
               `bench-ingest-*`, removed afterwards)
   index-cost  a filing's CPU piece by piece (parse, encode, tantivy under the served schema and
-              two lower bounds) against the ingest budget (bench/index_cost.py)
+              three lower bounds) against the ingest budget (bench/index_cost.py)
   query       query-API latency, a fixed mix, both engines at --query-filings filings
   analytics   summary/by-ticker and aggregation/by-sector latency, both engines
   http        requests/s of ticker queries through gunicorn, load from `wrk` on loopback
