@@ -22,8 +22,8 @@ use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::Query;
-use tantivy::schema::{Field, Type, Value};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyDocument};
+use tantivy::schema::Type;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::columns::{Columns, Want};
 use crate::error::{unsupported, value, Error, Result};
@@ -377,19 +377,6 @@ pub fn settled(hits: &[Hit], skip: usize, need: usize) -> Option<&[Hit]> {
         return None; // the page's last value goes on past it: which of them belong is the next keys'
     }
     Some(&page[skip.min(page.len())..])
-}
-
-/// The stored text of `field` in each document, read from `searcher`.
-pub fn sources(searcher: &Searcher, field: Field, hits: &[Hit]) -> Result<Vec<String>> {
-    hits.iter()
-        .map(|(_, _, address)| {
-            let doc: TantivyDocument = searcher.doc(*address)?;
-            match doc.get_first(field).and_then(|v| v.as_str()) {
-                Some(text) => Ok(text.to_string()),
-                None => unsupported("a document without a text source"),
-            }
-        })
-        .collect()
 }
 
 /// Runs `query` with the collector on `searcher`, on this thread: (matches, the best hits in order).

@@ -221,3 +221,56 @@ def test_a_reader_sees_new_commits_and_a_reindex_swap_through_the_compiled_path(
     assert swapped.total == 7 and all(d["remarks"] == "rebuilt" for d in swapped.documents)
     writer.close()
     reader.close()
+
+
+def _stored_index(path, documents, stored_number=False):
+    """A tantivy-py index of `documents` ({"n", "key", "src"}) whose stored values come key first,
+    then the source (and a stored integer before both when `stored_number`)."""
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    if stored_number:
+        sb.add_integer_field("count", stored=True)
+    sb.add_text_field("key", stored=True, tokenizer_name="raw", fast=True)
+    sb.add_text_field("src", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_unsigned_field("n", fast=True, indexed=True)
+    index = tantivy.Index(sb.build(), path=str(path))
+    writer = index.writer(15_000_000, 1)
+    for d in documents:
+        doc = tantivy.Document()
+        if stored_number:
+            doc.add_integer("count", 7)
+        doc.add_text("key", d["key"])
+        doc.add_text("src", d["src"])
+        doc.add_unsigned("n", d["n"])
+        writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    return index
+
+
+def test_a_page_reads_each_stored_source_byte_for_byte_whatever_its_length_and_script(tmp_path):
+    """`top` reads the source out of the stored document in place (native/aggregate/src/stored.rs):
+    past the stored key before it, across lengths whose size takes one to three bytes to write and
+    texts longer than a doc-store block, in scripts of one to four bytes a character."""
+    texts = ["", "a", "x" * 127, "y" * 128, "é" * 70, "— 10b5-1 ✓", "€" * 6_000, "𝔘" * 5_000, "z" * 40_000,
+             '{"q": "\\"quoted\\"\\n"}']
+    documents = [{"n": i, "key": f"K{i:02d}", "src": text} for i, text in enumerate(texts)]
+    _stored_index(tmp_path, documents)
+    compiled = te.insider_aggregate.Index(str(tmp_path))
+    total, sources = compiled.top(("all",), "n", False, len(texts), 0, "src", ("key", False))
+    assert total == len(texts)
+    assert sources == [t.encode() for t in texts]
+    assert all(isinstance(s, bytes) for s in sources)
+    total, sources = compiled.top(("term", "key", "K08"), "n", True, 1, 0, "src", ("key", False))
+    assert (total, sources) == (1, ["z".encode() * 40_000])
+
+
+def test_a_stored_value_the_page_cannot_step_over_declines_the_page(tmp_path):
+    """A stored integer before the source: its width is its type's, which the in-place reader does
+    not read, so `top` declines (NotImplementedError) and tantivy-py's path answers."""
+    _stored_index(tmp_path, [{"n": 1, "key": "K1", "src": "one"}], stored_number=True)
+    compiled = te.insider_aggregate.Index(str(tmp_path))
+    with pytest.raises(NotImplementedError, match="type code"):
+        compiled.top(("all",), "n", False, 1, 0, "src", ("key", False))
+    assert compiled.top(("all",), "n", False, 0, 0, "src", ("key", False)) == (1, [])  # no source read
