@@ -5,8 +5,8 @@
 //! tantivy's own fast-field ordering opens the field's column in every segment on every search;
 //! a blockwise-linear column (a date in filing order is one) deserialises each block's line to
 //! open, ~10-15 µs a segment: two thirds of a ticker query's search at 1M filings. Here columns
-//! come from the `Columns` cache, and the documents are read from the same searcher, with no
-//! Python object made per document.
+//! come from the `Columns` cache, no Python object is made per match, and the page's sources are
+//! read from the same segments' doc stores in place (src/stored.rs).
 //!
 //! The order is the engine's: by the column's first value, documents without one last in both
 //! directions; then, when `then` names the document key (a keyword, unique), by the key's text
