@@ -16,6 +16,7 @@ kind of atom (tests/service/test_access_log.py).
 from __future__ import annotations
 
 import functools
+import os
 import re
 import traceback
 from urllib.parse import unquote_plus
@@ -37,16 +38,13 @@ def redact_query(text: str) -> str:
             return f"{m.group(1)}{m.group(2)}={MASK}"
         return m.group(0)
 
-    return _PARAMETER.sub(mask, text)
+    return _PARAMETER.sub(mask, text) if "=" in text else text  # no parameter has a value without one
 
 
 _REDACTED = frozenset({"r", "q", "f", "{query_string}e", "{raw_uri}e", "{referer}i", "{http_referer}e"})
 _AUTHORIZATION = frozenset({"{authorization}i", "{http_authorization}e"})  # masked whole
 _MASKED = _REDACTED | _AUTHORIZATION
 _FORMAT_NAME = re.compile(r"%\(([^)]*)\)")
-# What the one-letter atoms read of the environ (gunicorn's Logger.atoms and _get_user)
-_LETTER_ENVIRON = ("REMOTE_ADDR", "REQUEST_METHOD", "RAW_URI", "SERVER_PROTOCOL", "PATH_INFO",
-                   "QUERY_STRING", "HTTP_REFERER", "HTTP_USER_AGENT", "HTTP_AUTHORIZATION")
 
 
 def _redacted(name: str, value):
@@ -77,14 +75,70 @@ def _last(pairs, name: str):
     return found
 
 
-class _LetterView:
-    """What Logger.atoms reads of a response for the one-letter atoms, without its headers."""
-    __slots__ = ("status", "sent", "headers")
+def _status(resp):
+    status = resp.status
+    return status.split(None, 1)[0] if isinstance(status, str) else status
 
-    def __init__(self, resp):
-        self.status = resp.status
-        self.sent = getattr(resp, "sent", None)
-        self.headers = ()
+
+# The one-letter atoms, each as gunicorn's Logger.atoms computes it: (logger, resp, environ, request_time) -> value
+_LETTERS = {
+    "h": lambda log, resp, env, took: env.get("REMOTE_ADDR", "-"),
+    "l": lambda log, resp, env, took: "-",
+    "u": lambda log, resp, env, took: log._get_user(env) or "-",
+    "t": lambda log, resp, env, took: log.now(),
+    "r": lambda log, resp, env, took: "%s %s %s" % (env["REQUEST_METHOD"], env["RAW_URI"], env["SERVER_PROTOCOL"]),
+    "s": lambda log, resp, env, took: _status(resp),
+    "m": lambda log, resp, env, took: env.get("REQUEST_METHOD"),
+    "U": lambda log, resp, env, took: env.get("PATH_INFO"),
+    "q": lambda log, resp, env, took: env.get("QUERY_STRING"),
+    "H": lambda log, resp, env, took: env.get("SERVER_PROTOCOL"),
+    "b": lambda log, resp, env, took: getattr(resp, "sent", None) is not None and str(resp.sent) or "-",
+    "B": lambda log, resp, env, took: getattr(resp, "sent", None),
+    "f": lambda log, resp, env, took: env.get("HTTP_REFERER", "-"),
+    "a": lambda log, resp, env, took: env.get("HTTP_USER_AGENT", "-"),
+    "T": lambda log, resp, env, took: took.seconds,
+    "D": lambda log, resp, env, took: (took.seconds * 1000000) + took.microseconds,
+    "M": lambda log, resp, env, took: (took.seconds * 1000) + int(took.microseconds / 1000),
+    "L": lambda log, resp, env, took: "%d.%06d" % (took.seconds, took.microseconds),
+    "p": lambda log, resp, env, took: "<%s>" % os.getpid(),
+}
+
+
+def _atom(name: str):
+    """How to read the atom `name` of a request: (logger, resp, req, environ, request_time) ->
+    its value as gunicorn's SafeAtoms would give it (`"` escaped, "-" for one that does not
+    exist, `{...}` names in any case), with the keys masked."""
+    key = name.lower() if name.startswith("{") else name
+    inner, where = key[1:-2], key[-2:]
+    if not key.startswith("{"):
+        letter = _LETTERS.get(key)
+        read = (lambda log, resp, req, env, took: letter(log, resp, env, took)) if letter else None
+    elif where == "}i":
+        read = lambda log, resp, req, env, took: _last(getattr(req, "headers", req), inner)  # noqa: E731
+    elif where == "}o":
+        read = lambda log, resp, req, env, took: _last(resp.headers, inner)  # noqa: E731
+    elif where == "}e":
+        read = lambda log, resp, req, env, took: _last(env, inner)  # noqa: E731
+    else:
+        read = None
+    if read is None:
+        return lambda log, resp, req, env, took: "-"
+    masked = key in _MASKED
+
+    def atom(log, resp, req, env, took):
+        value = read(log, resp, req, env, took)
+        if value is _MISSING:
+            return "-"
+        if masked:
+            value = _redacted(key, value)
+        return value.replace('"', '\\"') if isinstance(value, str) else value
+    return atom
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(names: tuple[str, ...]) -> tuple:
+    """(name, reader) for each atom of a format, made once per format."""
+    return tuple((name, _atom(name)) for name in names)
 
 
 class RedactingLogger(Logger):
@@ -100,28 +154,7 @@ class RedactingLogger(Logger):
     def named_atoms(self, names, resp, req, environ, request_time) -> dict:
         """The atoms `names` asks for, as gunicorn's SafeAtoms would give them (`"` escaped, "-"
         for one that does not exist, `{...}` names in any case), with the keys masked."""
-        letters = super().atoms(_LetterView(resp), (), {k: environ[k] for k in _LETTER_ENVIRON if k in environ},
-                                request_time)
-        out = {}
-        for name in names:
-            key = name.lower() if name.startswith("{") else name
-            where, inner = key[-2:], key[1:-2]
-            if not key.startswith("{"):
-                value = letters.get(key, _MISSING)
-            elif where == "}i":
-                value = _last(getattr(req, "headers", req), inner)
-            elif where == "}o":
-                value = _last(resp.headers, inner)
-            elif where == "}e":
-                value = _last(environ.items(), inner)
-            else:
-                value = _MISSING
-            if value is _MISSING:
-                out[name] = "-"
-                continue
-            value = _redacted(key, value)
-            out[name] = value.replace('"', '\\"') if isinstance(value, str) else value
-        return out
+        return {name: atom(self, resp, req, environ, request_time) for name, atom in _plan(names)}
 
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
