@@ -1,8 +1,8 @@
 """The Flask application: one route table (blueprints), one error handler, auth, request ids."""
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from http import HTTPStatus
 
 from flask import Flask, g, request, send_from_directory
@@ -70,9 +70,10 @@ def create_app(settings: Settings | None = None, engine=None) -> Flask:
 
     @app.before_request
     def _identify():
-        # A caller's id is kept when it is a plain token; anything else gets one of ours.
+        # A caller's id is kept when it is a plain token; anything else gets one of ours: 16 random
+        # bytes in hex, as nginx's $request_id (str(uuid.uuid4()) measured ~2 % of a ticker request)
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
         if request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if settings.auth_enabled:

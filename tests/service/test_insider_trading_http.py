@@ -180,6 +180,12 @@ def test_a_request_id_is_kept_when_it_is_a_plain_token_and_replaced_otherwise(cl
         assert response.get_json()["request_id"] == response.headers["X-Request-ID"]
 
 
+def test_each_request_without_an_id_gets_its_own(client):
+    ids = {post(client, {"query": "issuer.cik:1"}).headers["X-Request-ID"] for _ in range(50)}
+    assert len(ids) == 50
+    assert all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in ids)
+
+
 def test_a_wrong_method_is_405_naming_the_allowed_ones(client):
     response = client.get("/insider-trading")
     assert_error(response, 405, "method_not_allowed")
