@@ -82,27 +82,28 @@ def _status(resp):
     return status.split(None, 1)[0] if isinstance(status, str) else status
 
 
-# The one-letter atoms, each as gunicorn's Logger.atoms computes it: (logger, resp, environ, request_time) -> value
+# The one-letter atoms, each as gunicorn's Logger.atoms computes it:
+# (logger, resp, req, environ, request_time) -> value, the readers' signature (`_atom`)
 _LETTERS = {
-    "h": lambda log, resp, env, took: env.get("REMOTE_ADDR", "-"),
-    "l": lambda log, resp, env, took: "-",
-    "u": lambda log, resp, env, took: log._get_user(env) or "-",
-    "t": lambda log, resp, env, took: log.now(),
-    "r": lambda log, resp, env, took: "%s %s %s" % (env["REQUEST_METHOD"], env["RAW_URI"], env["SERVER_PROTOCOL"]),
-    "s": lambda log, resp, env, took: _status(resp),
-    "m": lambda log, resp, env, took: env.get("REQUEST_METHOD"),
-    "U": lambda log, resp, env, took: env.get("PATH_INFO"),
-    "q": lambda log, resp, env, took: env.get("QUERY_STRING"),
-    "H": lambda log, resp, env, took: env.get("SERVER_PROTOCOL"),
-    "b": lambda log, resp, env, took: getattr(resp, "sent", None) is not None and str(resp.sent) or "-",
-    "B": lambda log, resp, env, took: getattr(resp, "sent", None),
-    "f": lambda log, resp, env, took: env.get("HTTP_REFERER", "-"),
-    "a": lambda log, resp, env, took: env.get("HTTP_USER_AGENT", "-"),
-    "T": lambda log, resp, env, took: took.seconds,
-    "D": lambda log, resp, env, took: (took.seconds * 1000000) + took.microseconds,
-    "M": lambda log, resp, env, took: (took.seconds * 1000) + int(took.microseconds / 1000),
-    "L": lambda log, resp, env, took: "%d.%06d" % (took.seconds, took.microseconds),
-    "p": lambda log, resp, env, took: "<%s>" % os.getpid(),
+    "h": lambda log, resp, req, env, took: env.get("REMOTE_ADDR", "-"),
+    "l": lambda log, resp, req, env, took: "-",
+    "u": lambda log, resp, req, env, took: log._get_user(env) or "-",
+    "t": lambda log, resp, req, env, took: log.now(),
+    "r": lambda log, resp, req, env, took: "%s %s %s" % (env["REQUEST_METHOD"], env["RAW_URI"], env["SERVER_PROTOCOL"]),
+    "s": lambda log, resp, req, env, took: _status(resp),
+    "m": lambda log, resp, req, env, took: env.get("REQUEST_METHOD"),
+    "U": lambda log, resp, req, env, took: env.get("PATH_INFO"),
+    "q": lambda log, resp, req, env, took: env.get("QUERY_STRING"),
+    "H": lambda log, resp, req, env, took: env.get("SERVER_PROTOCOL"),
+    "b": lambda log, resp, req, env, took: getattr(resp, "sent", None) is not None and str(resp.sent) or "-",
+    "B": lambda log, resp, req, env, took: getattr(resp, "sent", None),
+    "f": lambda log, resp, req, env, took: env.get("HTTP_REFERER", "-"),
+    "a": lambda log, resp, req, env, took: env.get("HTTP_USER_AGENT", "-"),
+    "T": lambda log, resp, req, env, took: took.seconds,
+    "D": lambda log, resp, req, env, took: (took.seconds * 1000000) + took.microseconds,
+    "M": lambda log, resp, req, env, took: (took.seconds * 1000) + int(took.microseconds / 1000),
+    "L": lambda log, resp, req, env, took: "%d.%06d" % (took.seconds, took.microseconds),
+    "p": lambda log, resp, req, env, took: "<%s>" % os.getpid(),
 }
 
 
@@ -113,8 +114,7 @@ def _atom(name: str):
     key = name.lower() if name.startswith("{") else name
     inner, where = key[1:-2], key[-2:]
     if not key.startswith("{"):
-        letter = _LETTERS.get(key)
-        read = (lambda log, resp, req, env, took: letter(log, resp, env, took)) if letter else None
+        read = _LETTERS.get(key)
     elif where == "}i":
         read = lambda log, resp, req, env, took: _last(getattr(req, "headers", req), inner)  # noqa: E731
     elif where == "}o":
